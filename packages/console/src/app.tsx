@@ -1,0 +1,254 @@
+// The console shell: loads the session, shows Sign In or the signed-in layout, and routes pages.
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { ApiError, api, errorMessage, type Session } from './api.ts';
+import { ErrorBanner } from './components.tsx';
+import { Link, matchPath, navigate, paths, useLocation } from './router.tsx';
+import { SessionContext, canManageConnectors, useSession, type SessionState } from './session.tsx';
+import { SignInPage } from './pages/sign-in-page.tsx';
+import { HomePage } from './pages/home-page.tsx';
+import { WebServicesPage } from './pages/web-services-page.tsx';
+import { CompanyPickerPage, ConnectorListPage } from './pages/connector-list-page.tsx';
+import { ConnectorEditorPage } from './pages/connector-editor-page.tsx';
+import { CompaniesPage, CompanySettingsPage, SafeListPage, UsersPage } from './pages/companies-pages.tsx';
+
+type Boot = { state: 'loading' } | { state: 'signed-out'; error: string | null } | { state: 'signed-in'; session: Session };
+
+/** The whole console. */
+export function App() {
+  const [boot, setBoot] = useState<Boot>({ state: 'loading' });
+
+  useEffect(() => {
+    api.onUnauthenticated(() => {
+      api.setCsrfToken(null);
+      setBoot({ state: 'signed-out', error: 'Your session has ended. Sign in again.' });
+    });
+    api.getSession().then(
+      (session) => {
+        api.setCsrfToken(session.csrfToken);
+        setBoot({ state: 'signed-in', session });
+      },
+      (error: unknown) => {
+        const expected = error instanceof ApiError && error.status === 401;
+        setBoot({ state: 'signed-out', error: expected ? null : errorMessage(error) });
+      },
+    );
+    return () => api.onUnauthenticated(null);
+  }, []);
+
+  const signOut = useCallback(async () => {
+    try {
+      await api.signOut();
+    } catch {
+      // The session may already be gone; signing out locally is what matters.
+    }
+    api.setCsrfToken(null);
+    setBoot({ state: 'signed-out', error: null });
+    navigate(paths.home());
+  }, []);
+
+  const sessionState = useMemo<SessionState | null>(
+    () => (boot.state === 'signed-in' ? { session: boot.session, signOut } : null),
+    [boot, signOut],
+  );
+
+  if (boot.state === 'loading') {
+    return (
+      <Frame>
+        <p className="muted" role="status">
+          Loading…
+        </p>
+      </Frame>
+    );
+  }
+  if (boot.state === 'signed-out' || sessionState === null) {
+    return (
+      <Frame>
+        <SignInPage
+          notice={boot.state === 'signed-out' ? boot.error : null}
+          onSignedIn={(session) => {
+            api.setCsrfToken(session.csrfToken);
+            setBoot({ state: 'signed-in', session });
+          }}
+        />
+      </Frame>
+    );
+  }
+  return (
+    <SessionContext.Provider value={sessionState}>
+      <Frame signedIn>
+        <Routes />
+      </Frame>
+    </SessionContext.Provider>
+  );
+}
+
+/** Top bar, navigation (when signed in) and the main area. */
+function Frame({ children, signedIn = false }: { children: ReactNode; signedIn?: boolean }) {
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="topbar-inner">
+          <Link to={paths.home()} className="brand">
+            patchbay
+          </Link>
+          {signedIn ? <UserBox /> : null}
+        </div>
+        {signedIn ? <MainNav /> : null}
+      </header>
+      <main id="main" className="main" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}
+
+function UserBox() {
+  const { session, signOut } = useSession();
+  return (
+    <div className="userbox">
+      <span className="userbox-name">
+        {session.user.name}
+        <span className="muted-on-dark">
+          {' '}
+          · {session.user.isOperator ? 'patchbay operator' : (session.company?.name ?? 'no company')}
+        </span>
+      </span>
+      <button type="button" className="button button-on-dark" onClick={() => void signOut()}>
+        Sign Out
+      </button>
+    </div>
+  );
+}
+
+/** The top navigation with Concur's Administration menu (a disclosure of links). */
+function MainNav() {
+  const { session } = useSession();
+  const { path } = useLocation();
+  const [open, setOpen] = useState(false);
+  const menuRef = useRef<HTMLLIElement>(null);
+
+  useEffect(() => setOpen(false), [path]);
+  useEffect(() => {
+    if (!open) return;
+    function onPointer(event: PointerEvent): void {
+      if (menuRef.current !== null && !menuRef.current.contains(event.target as Node)) setOpen(false);
+    }
+    function onKey(event: KeyboardEvent): void {
+      if (event.key === 'Escape') setOpen(false);
+    }
+    document.addEventListener('pointerdown', onPointer);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('pointerdown', onPointer);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+
+  const adminActive = path.startsWith('/admin');
+  return (
+    <nav className="mainnav" aria-label="Main">
+      <ul className="mainnav-list">
+        <li>
+          <Link to={paths.home()} className={`mainnav-item${path === '/' ? ' is-current' : ''}`} aria-current={path === '/' ? 'page' : undefined}>
+            Home
+          </Link>
+        </li>
+        <li className="mainnav-menu" ref={menuRef}>
+          <button
+            type="button"
+            className={`mainnav-item${adminActive ? ' is-current' : ''}`}
+            aria-expanded={open}
+            aria-controls="administration-menu"
+            onClick={() => setOpen((value) => !value)}
+          >
+            Administration <span aria-hidden="true">▾</span>
+          </button>
+          <ul id="administration-menu" className="menu" hidden={!open}>
+            <li>
+              <Link to={paths.webServices()}>Web Services</Link>
+            </li>
+            {session.user.isOperator ? (
+              <li>
+                <Link to={paths.companies()}>Companies</Link>
+              </li>
+            ) : null}
+          </ul>
+        </li>
+      </ul>
+    </nav>
+  );
+}
+
+/** Picks the page for the current path. */
+function Routes() {
+  const { session } = useSession();
+  const { path } = useLocation();
+  const operator = session.user.isOperator;
+
+  if (path === '/' || path === '/signin') return <HomePage />;
+  if (path === paths.webServices()) return <WebServicesPage />;
+
+  if (path.startsWith('/admin/web-services/connectors')) {
+    if (!canManageConnectors(session)) return <Forbidden what="Manage Application Connectors" />;
+    if (path === paths.connectorsPicker() || path === `${paths.connectorsPicker()}/`) {
+      if (operator) return <CompanyPickerPage />;
+      if (session.user.companyId !== null) return <Redirect to={paths.connectors(session.user.companyId)} />;
+      return <Forbidden what="Manage Application Connectors" />;
+    }
+    const list = matchPath('/admin/web-services/connectors/:companyId', path);
+    if (list !== null) return <ConnectorListPage key={list.companyId} companyId={list.companyId ?? ''} />;
+    const editor =
+      matchPath('/admin/web-services/connectors/:companyId/new', path) ??
+      matchPath('/admin/web-services/connectors/:companyId/:connectorId', path);
+    if (editor !== null) {
+      const companyId = editor.companyId ?? '';
+      // One component for New and Modify, so that "New → Save" can switch to Modify keeping its state.
+      return <ConnectorEditorPage key={companyId} companyId={companyId} connectorId={editor.connectorId ?? null} />;
+    }
+  }
+
+  if (path.startsWith('/admin/companies')) {
+    if (!operator) return <Forbidden what="Companies" />;
+    if (path === paths.companies()) return <CompaniesPage />;
+    const company = matchPath('/admin/companies/:companyId', path);
+    if (company !== null) return <CompanySettingsPage key={company.companyId} companyId={company.companyId ?? ''} />;
+    const safeList = matchPath('/admin/companies/:companyId/safe-list', path);
+    if (safeList !== null) return <SafeListPage key={safeList.companyId} companyId={safeList.companyId ?? ''} />;
+    const users = matchPath('/admin/companies/:companyId/users', path);
+    if (users !== null) return <UsersPage key={users.companyId} companyId={users.companyId ?? ''} />;
+  }
+
+  return <NotFound />;
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+function Forbidden({ what }: { what: string }) {
+  return (
+    <section>
+      <h1>{what}</h1>
+      <ErrorBanner message={`You do not have permission to open ${what}. Ask your company's administrator for the right role.`} />
+      <p>
+        <Link to={paths.home()}>Back to Home</Link>
+      </p>
+    </section>
+  );
+}
+
+function NotFound() {
+  return (
+    <section>
+      <h1>Page not found</h1>
+      <p>There is no console page at this address.</p>
+      <p>
+        <Link to={paths.home()}>Back to Home</Link>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,454 @@
+// The "Configure Service" window: endpoint, the Active (Enabled) check box and the service's own settings.
+import { useState } from 'react';
+import {
+  ApiError,
+  api,
+  errorMessage,
+  WORKFLOW_STEP_LABELS,
+  WORKFLOW_STEPS,
+  type Connector,
+  type Service,
+  type ServiceKey,
+  type WorkflowStep,
+} from '../api.ts';
+import { CheckboxField, ErrorBanner, Modal, SelectField, TextField } from '../components.tsx';
+
+/** Example endpoints (from Concur's documentation) shown as placeholders. */
+const ENDPOINT_EXAMPLES: Record<ServiceKey, string> = {
+  'fetch-attendee': '/attendee/v2.0/fetch',
+  'fetch-list': '/list/v1.2/fetch',
+  'send-notification': '/v1.0/notify',
+  'external-report-validation': '/v1.0/notify',
+  'launch-external-url': '/form/v1.0/get',
+};
+
+interface ListRow {
+  name: string;
+  category: string;
+  languageCode: string;
+  level: string;
+}
+
+interface WorkflowRow {
+  workflowId: string;
+  steps: WorkflowStep[];
+}
+
+/** Editable form state of every kind of setting (only the current service's part is used). */
+interface SettingsDraft {
+  attendeeTypes: string;
+  lists: ListRow[];
+  workflows: WorkflowRow[];
+  version: 'V1' | 'V4';
+  clientId: string;
+  redirectUrl: string;
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+function asString(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
+}
+
+function draftFrom(settings: Record<string, unknown>): SettingsDraft {
+  return {
+    attendeeTypes: asArray(settings['attendeeTypes']).map(asString).join(', '),
+    lists: asArray(settings['lists']).map((item) => {
+      const list = asRecord(item);
+      return {
+        name: asString(list['name']),
+        category: asString(list['category']),
+        languageCode: asString(list['languageCode']),
+        level: asString(list['connectedListLevel']),
+      };
+    }),
+    workflows: asArray(settings['workflows']).map((item) => {
+      const workflow = asRecord(item);
+      return {
+        workflowId: asString(workflow['workflowId']),
+        steps: asArray(workflow['steps']).filter((step): step is WorkflowStep =>
+          (WORKFLOW_STEPS as readonly unknown[]).includes(step),
+        ),
+      };
+    }),
+    version: settings['version'] === 'V1' ? 'V1' : 'V4',
+    clientId: asString(settings['clientId']),
+    redirectUrl: asString(settings['redirectUrl']),
+  };
+}
+
+/** Turns the draft into the API's settings object, or returns a message about what to fix. */
+function settingsFrom(service: ServiceKey, draft: SettingsDraft): Record<string, unknown> | string {
+  switch (service) {
+    case 'fetch-attendee':
+      return {
+        attendeeTypes: [
+          ...new Set(
+            draft.attendeeTypes
+              .split(',')
+              .map((type) => type.trim())
+              .filter((type) => type !== ''),
+          ),
+        ],
+      };
+    case 'fetch-list': {
+      const lists = [];
+      for (const [index, row] of draft.lists.entries()) {
+        const which = `list ${index + 1}`;
+        if (row.name.trim() === '') return `Enter a List Name for ${which}, or remove that row.`;
+        if (row.category.trim() === '') return `Enter a List Category for ${which}.`;
+        if (!/^[a-z]{2}(-[A-Za-z]{2})?$/.test(row.languageCode.trim())) {
+          return `Language Code of ${which} must look like en or en-US.`;
+        }
+        const levelText = row.level.trim();
+        const level = levelText === '' ? null : Number(levelText);
+        if (level !== null && (!Number.isInteger(level) || level < 1 || level > 10)) {
+          return `Connected List Level of ${which} must be a whole number from 1 to 10, or empty.`;
+        }
+        lists.push({
+          name: row.name.trim(),
+          category: row.category.trim(),
+          languageCode: row.languageCode.trim(),
+          connectedListLevel: level,
+        });
+      }
+      return { lists };
+    }
+    case 'send-notification':
+    case 'external-report-validation': {
+      const workflows = [];
+      for (const [index, row] of draft.workflows.entries()) {
+        if (row.workflowId.trim() === '') return `Enter a Workflow ID for workflow ${index + 1}, or remove that row.`;
+        if (row.steps.length === 0) return `Select at least one step for workflow ${index + 1}, or remove that row.`;
+        workflows.push({ workflowId: row.workflowId.trim(), steps: row.steps });
+      }
+      return { workflows };
+    }
+    case 'launch-external-url': {
+      const redirectUrl = draft.redirectUrl.trim();
+      if (redirectUrl !== '' && !/^https:\/\/\S+$/.test(redirectUrl)) return 'The Redirect URL must start with https://.';
+      return { version: draft.version, clientId: draft.clientId.trim(), redirectUrl };
+    }
+  }
+}
+
+/** The Configure Service window; `onSaved` receives the updated connector. */
+export function ConfigureServiceDialog(props: {
+  companyId: string;
+  connector: Connector;
+  service: Service;
+  onSaved: (connector: Connector) => void;
+  onClose: () => void;
+}) {
+  const { service } = props;
+  const [endpoint, setEndpoint] = useState(service.endpoint ?? '');
+  const [active, setActive] = useState(service.active);
+  const [draft, setDraft] = useState<SettingsDraft>(() => draftFrom(asRecord(service.settings)));
+  const [endpointError, setEndpointError] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  function update(patch: Partial<SettingsDraft>): void {
+    setDraft((current) => ({ ...current, ...patch }));
+  }
+
+  async function save(): Promise<void> {
+    setError(null);
+    setEndpointError(undefined);
+    if (endpoint.trim() === '') {
+      setEndpointError(`Enter the endpoint path on the host, for example ${ENDPOINT_EXAMPLES[service.service]}.`);
+      return;
+    }
+    const settings = settingsFrom(service.service, draft);
+    if (typeof settings === 'string') {
+      setError(settings);
+      return;
+    }
+    setBusy(true);
+    try {
+      const connector = await api.configureService(props.companyId, props.connector.id, service.service, {
+        endpoint: endpoint.trim(),
+        active,
+        settings,
+      });
+      props.onSaved(connector);
+    } catch (cause) {
+      if (cause instanceof ApiError && cause.field === 'endpoint') setEndpointError(cause.message);
+      else setError(errorMessage(cause));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal
+      title="Configure Service"
+      wide
+      onClose={props.onClose}
+      onSubmit={() => void save()}
+      footer={
+        <>
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save'}
+          </button>
+          <button type="button" className="button" onClick={props.onClose}>
+            Cancel
+          </button>
+        </>
+      }
+    >
+      <p className="dialog-lead">
+        <strong>{service.label}</strong> on <span className="mono">{props.connector.hostName}</span>
+      </p>
+      <ErrorBanner message={error} />
+      <TextField
+        label="Endpoint"
+        value={endpoint}
+        onChange={setEndpoint}
+        placeholder={ENDPOINT_EXAMPLES[service.service]}
+        error={endpointError}
+        required
+        hint={
+          <>
+            The path Concur calls on the host, e.g. <span className="mono">{ENDPOINT_EXAMPLES[service.service]}</span>. The
+            effective URL is Host Name + endpoint.
+          </>
+        }
+      />
+      <CheckboxField
+        label="Active"
+        checked={active}
+        onChange={setActive}
+        hint="Enabled: select when the endpoint is implemented and tested in your connector. Clear it to deactivate the service."
+      />
+      <SettingsEditor service={service.service} draft={draft} update={update} active={active} />
+      <p className="small muted">Save applies this service's configuration immediately.</p>
+    </Modal>
+  );
+}
+
+function SettingsEditor(props: {
+  service: ServiceKey;
+  draft: SettingsDraft;
+  update: (patch: Partial<SettingsDraft>) => void;
+  active: boolean;
+}) {
+  const { draft, update } = props;
+  switch (props.service) {
+    case 'fetch-attendee':
+      return (
+        <fieldset className="settings">
+          <legend>Attendee Types</legend>
+          <TextField
+            label="Attendee types that use this connector"
+            value={draft.attendeeTypes}
+            onChange={(attendeeTypes) => update({ attendeeTypes })}
+            placeholder="BUSGUEST, SPOUSE"
+            hint="Attendee type codes, separated by commas. These types will not allow manually created attendees."
+          />
+        </fieldset>
+      );
+    case 'fetch-list':
+      return <ListsEditor draft={draft} update={update} active={props.active} />;
+    case 'send-notification':
+    case 'external-report-validation':
+      return <WorkflowsEditor draft={draft} update={update} />;
+    case 'launch-external-url':
+      return (
+        <fieldset className="settings">
+          <legend>Launch External URL</legend>
+          <SelectField
+            label="Service Version"
+            value={draft.version}
+            options={[
+              { value: 'V1', label: 'V1' },
+              { value: 'V4', label: 'V4' },
+            ]}
+            onChange={(version) => update({ version })}
+          />
+          <TextField
+            label="Client ID"
+            value={draft.clientId}
+            onChange={(clientId) => update({ clientId })}
+            hint={draft.version === 'V4' ? 'The app client ID used for V4.' : 'Used by V4 only.'}
+          />
+          <TextField
+            label="Redirect URL"
+            value={draft.redirectUrl}
+            onChange={(redirectUrl) => update({ redirectUrl })}
+            placeholder="https://connector.example.com"
+            hint="Base URL from which the client will call to get the user JWT."
+          />
+        </fieldset>
+      );
+  }
+}
+
+function ListsEditor(props: { draft: SettingsDraft; update: (patch: Partial<SettingsDraft>) => void; active: boolean }) {
+  const { lists } = props.draft;
+  function setRow(index: number, patch: Partial<ListRow>): void {
+    props.update({ lists: lists.map((row, i) => (i === index ? { ...row, ...patch } : row)) });
+  }
+  return (
+    <fieldset className="settings">
+      <legend>Lists</legend>
+      {!props.active && lists.length > 0 ? (
+        <div className="banner banner-warning">
+          If this service is saved inactive, its configured lists are deleted from the service.
+        </div>
+      ) : null}
+      {lists.length === 0 ? <p className="muted small">No lists configured. Click Add List to add one.</p> : null}
+      {lists.length > 0 ? (
+        <table className="table table-compact table-inputs">
+          <thead>
+            <tr>
+              <th scope="col">List Name</th>
+              <th scope="col">List Category</th>
+              <th scope="col">Language Code</th>
+              <th scope="col">Connected List Level</th>
+              <th scope="col">
+                <span className="visually-hidden">Remove</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {lists.map((row, index) => (
+              // Rows have no identity of their own; the index is their identity while editing.
+              // oxlint-disable-next-line react/no-array-index-key
+              <tr key={index}>
+                <td>
+                  <input aria-label={`List Name, list ${index + 1}`} value={row.name} onChange={(e) => setRow(index, { name: e.target.value })} />
+                </td>
+                <td>
+                  <input
+                    aria-label={`List Category, list ${index + 1}`}
+                    value={row.category}
+                    onChange={(e) => setRow(index, { category: e.target.value })}
+                  />
+                </td>
+                <td>
+                  <input
+                    aria-label={`Language Code, list ${index + 1}`}
+                    value={row.languageCode}
+                    placeholder="en"
+                    size={6}
+                    onChange={(e) => setRow(index, { languageCode: e.target.value })}
+                  />
+                </td>
+                <td>
+                  <input
+                    aria-label={`Connected List Level, list ${index + 1}`}
+                    value={row.level}
+                    inputMode="numeric"
+                    placeholder="—"
+                    size={4}
+                    onChange={(e) => setRow(index, { level: e.target.value })}
+                  />
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    className="button button-small"
+                    aria-label={`Remove list ${index + 1}`}
+                    onClick={() => props.update({ lists: lists.filter((_, i) => i !== index) })}
+                  >
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <button
+        type="button"
+        className="button button-small"
+        onClick={() => props.update({ lists: [...lists, { name: '', category: '', languageCode: '', level: '' }] })}
+      >
+        Add List
+      </button>
+      <p className="small muted">Connected List Level applies to connected (multi-level) lists only; leave it empty otherwise.</p>
+    </fieldset>
+  );
+}
+
+function WorkflowsEditor(props: { draft: SettingsDraft; update: (patch: Partial<SettingsDraft>) => void }) {
+  const { workflows } = props.draft;
+  function setRow(index: number, patch: Partial<WorkflowRow>): void {
+    props.update({ workflows: workflows.map((row, i) => (i === index ? { ...row, ...patch } : row)) });
+  }
+  function toggleStep(index: number, step: WorkflowStep, on: boolean): void {
+    const row = workflows[index];
+    if (row === undefined) return;
+    const steps = on ? [...row.steps.filter((s) => s !== step), step] : row.steps.filter((s) => s !== step);
+    setRow(index, { steps: WORKFLOW_STEPS.filter((s) => steps.includes(s)) });
+  }
+  return (
+    <fieldset className="settings">
+      <legend>Workflows</legend>
+      <p className="small muted">For each workflow, select the steps that notify the connector.</p>
+      {workflows.length === 0 ? <p className="muted small">No workflows configured. Click Add Workflow to add one.</p> : null}
+      {workflows.length > 0 ? (
+        <table className="table table-compact table-inputs">
+          <thead>
+            <tr>
+              <th scope="col">Workflow ID</th>
+              {WORKFLOW_STEPS.map((step) => (
+                <th scope="col" key={step}>
+                  {WORKFLOW_STEP_LABELS[step]}
+                </th>
+              ))}
+              <th scope="col">
+                <span className="visually-hidden">Remove</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {workflows.map((row, index) => (
+              // oxlint-disable-next-line react/no-array-index-key
+              <tr key={index}>
+                <td>
+                  <input
+                    aria-label={`Workflow ID, workflow ${index + 1}`}
+                    value={row.workflowId}
+                    onChange={(e) => setRow(index, { workflowId: e.target.value })}
+                  />
+                </td>
+                {WORKFLOW_STEPS.map((step) => (
+                  <td key={step} className="cell-center">
+                    <input
+                      type="checkbox"
+                      aria-label={`${WORKFLOW_STEP_LABELS[step]}, workflow ${index + 1}`}
+                      checked={row.steps.includes(step)}
+                      onChange={(e) => toggleStep(index, step, e.target.checked)}
+                    />
+                  </td>
+                ))}
+                <td>
+                  <button
+                    type="button"
+                    className="button button-small"
+                    aria-label={`Remove workflow ${index + 1}`}
+                    onClick={() => props.update({ workflows: workflows.filter((_, i) => i !== index) })}
+                  >
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <button
+        type="button"
+        className="button button-small"
+        onClick={() => props.update({ workflows: [...workflows, { workflowId: '', steps: ['SUBMIT'] }] })}
+      >
+        Add Workflow
+      </button>
+    </fieldset>
+  );
+}

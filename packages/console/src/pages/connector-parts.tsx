@@ -1,0 +1,239 @@
+// Pieces of the connector pages: the Test Connection result, the Services table and the audit trail.
+import { useState } from 'react';
+import {
+  SERVICE_LABELS,
+  api,
+  type AuditEntry,
+  type Connector,
+  type Service,
+  type ServiceKey,
+  type TestConnectionResult,
+} from '../api.ts';
+import { Badge, DateTime, ErrorBanner, Loading, useLoader } from '../components.tsx';
+
+/** The outcome of a Test Connection: green "Verified" or red with the reason. */
+export function TestResultBox({ result }: { result: TestConnectionResult }) {
+  const facts = [
+    result.httpStatus !== null ? `HTTP ${result.httpStatus}` : null,
+    `${Math.round(result.durationMs)} ms`,
+  ]
+    .filter((fact) => fact !== null)
+    .join(', ');
+  if (result.ok) {
+    return (
+      <div className="test-result test-result-ok" role="status">
+        <strong>Verified.</strong> {result.message} <span className="small">({facts})</span>
+      </div>
+    );
+  }
+  return (
+    <div className="test-result test-result-failed" role="alert">
+      <strong>Test Connection failed.</strong> {result.message}{' '}
+      <span className="small">
+        ({result.outcome}
+        {facts !== '' ? `, ${facts}` : ''})
+      </span>
+    </div>
+  );
+}
+
+/** The "Verified" indicator of a connector, with its last test. */
+export function VerifiedIndicator({ connector }: { connector: Connector | null }) {
+  if (connector === null) {
+    return (
+      <div className="verified-indicator">
+        <Badge tone="neutral">Not verified</Badge>
+        <span className="small muted"> Not registered yet.</span>
+      </div>
+    );
+  }
+  return (
+    <div className="verified-indicator" aria-label="Verification">
+      {connector.verified ? <Badge tone="success">Verified</Badge> : <Badge tone="neutral">Not verified</Badge>}
+      {connector.lastTest !== null ? (
+        <div className="small muted">
+          Last test <DateTime value={connector.lastTest.at} />: {connector.lastTest.message}
+        </div>
+      ) : (
+        <div className="small muted">Never tested.</div>
+      )}
+    </div>
+  );
+}
+
+/** The Services table with select-and-Configure; `onConfigure` opens the Configure Service window. */
+export function ServicesTable(props: {
+  connector: Connector | null;
+  onConfigure: (service: Service) => void;
+}) {
+  const [selected, setSelected] = useState<string | null>(null);
+  const services = props.connector?.services ?? [];
+  const disabled = props.connector === null;
+  const selectedService = services.find((service) => service.service === selected) ?? null;
+  return (
+    <>
+      <div className="toolbar" role="toolbar" aria-label="Service actions">
+        <button
+          type="button"
+          className="button"
+          disabled={disabled || selectedService === null}
+          onClick={() => selectedService !== null && props.onConfigure(selectedService)}
+        >
+          Configure
+        </button>
+        <span className="toolbar-hint muted">
+          {disabled
+            ? 'Save the System fields (or run Test Connection) to register the connector; then configure its services.'
+            : selectedService === null
+              ? 'Select a service, then click Configure.'
+              : `Selected: ${selectedService.label}`}
+        </span>
+      </div>
+      <table className="table table-selectable" aria-label="Services">
+        <thead>
+          <tr>
+            <th scope="col">
+              <span className="visually-hidden">Select</span>
+            </th>
+            <th scope="col">Service</th>
+            <th scope="col">Endpoint</th>
+            <th scope="col">Active</th>
+            <th scope="col">Usable</th>
+          </tr>
+        </thead>
+        <tbody>
+          {disabled ? (
+            <tr>
+              <td colSpan={5} className="empty">
+                Fetch Attendee, Fetch List, Send Notification, External Report Validation and Launch External URL can be
+                configured once the connector is registered.
+              </td>
+            </tr>
+          ) : null}
+          {services.map((service) => {
+            const isSelected = service.service === selected;
+            return (
+              <tr
+                key={service.service}
+                className={isSelected ? 'is-selected' : undefined}
+                onClick={() => setSelected(service.service)}
+                onDoubleClick={() => props.onConfigure(service)}
+              >
+                <td className="cell-select">
+                  <input
+                    type="radio"
+                    name="service"
+                    aria-label={`Select ${service.label}`}
+                    checked={isSelected}
+                    onChange={() => setSelected(service.service)}
+                  />
+                </td>
+                <th scope="row">{service.label}</th>
+                <td className="mono">{service.endpoint ?? <span className="muted">Not configured</span>}</td>
+                <td>{service.active ? <Badge tone="success">Active</Badge> : <Badge tone="neutral">Inactive</Badge>}</td>
+                <td>{service.usable ? <Badge tone="success">Usable</Badge> : <Badge tone="neutral">Not usable</Badge>}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <p className="small muted">
+        A service is usable when the connector is Verified, the service has an endpoint and it is Active.
+      </p>
+    </>
+  );
+}
+
+/** Names of the audit actions the registry records. */
+const ACTION_LABELS: Record<string, string> = {
+  'connector.registered': 'Registered',
+  'connector.modified': 'System fields modified',
+  'connector.connection_tested': 'Test Connection',
+  'connector.service_configured': 'Service configured',
+  'connector.deactivated': 'Deactivated',
+};
+
+function humanizeAction(action: string): string {
+  const known = ACTION_LABELS[action];
+  if (known !== undefined) return known;
+  const words = action.replace(/[._-]+/g, ' ').trim();
+  return words.length === 0 ? action : words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function serviceLabel(value: unknown): string {
+  return typeof value === 'string' && value in SERVICE_LABELS ? SERVICE_LABELS[value as ServiceKey] : String(value);
+}
+
+function summarizeValue(key: string, value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (key === 'service') return serviceLabel(value);
+  if (key === 'servicesDeactivated' && Array.isArray(value)) {
+    return value.length === 0 ? 'none were active' : value.map(serviceLabel).join(', ');
+  }
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) {
+    if (value.every((item) => typeof item === 'string' || typeof item === 'number')) return value.join(', ');
+    return `${value.length} item${value.length === 1 ? '' : 's'}`;
+  }
+  const json = JSON.stringify(value);
+  return json.length > 80 ? `${json.slice(0, 77)}…` : json;
+}
+
+/** A one-line, plain-text summary of an audit entry's details. */
+export function summarizeDetails(details: Record<string, unknown> | null | undefined): string {
+  if (details === null || details === undefined || typeof details !== 'object') return '';
+  return Object.entries(details)
+    .map(([key, value]) => `${key}: ${summarizeValue(key, value)}`)
+    .join('; ');
+}
+
+/** The connector's audit trail, newest first; reloads when `version` changes. */
+export function AuditTrail(props: { companyId: string; connectorId: string; version: number }) {
+  const audit = useLoader<AuditEntry[]>(`${props.companyId}/${props.connectorId}/${props.version}`, () =>
+    api.listAudit(props.companyId, props.connectorId),
+  );
+  return (
+    <section className="card" aria-labelledby="audit-heading">
+      <div className="card-title-row">
+        <h2 id="audit-heading">Audit trail</h2>
+        <button type="button" className="button button-small" onClick={audit.reload}>
+          Refresh
+        </button>
+      </div>
+      <ErrorBanner message={audit.error} />
+      {audit.loading && audit.data === undefined ? <Loading what="audit trail" /> : null}
+      {audit.data !== undefined ? (
+        <table className="table table-compact" aria-label="Audit trail">
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Who</th>
+              <th scope="col">Action</th>
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {audit.data.length === 0 ? (
+              <tr>
+                <td colSpan={4} className="empty">
+                  No changes recorded yet.
+                </td>
+              </tr>
+            ) : null}
+            {audit.data.map((entry) => (
+              <tr key={entry.id}>
+                <td className="nowrap">
+                  <DateTime value={entry.at} />
+                </td>
+                <td>{entry.actor.label}</td>
+                <td title={entry.action}>{humanizeAction(entry.action)}</td>
+                <td className="details">{summarizeDetails(entry.details)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}

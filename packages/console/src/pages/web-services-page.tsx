@@ -1,0 +1,31 @@
+// Administration > Web Services: the list of web-services administration links.
+import { PageHeader } from '../components.tsx';
+import { Link, paths } from '../router.tsx';
+import { canManageConnectors, useSession } from '../session.tsx';
+
+/** Administration > Web Services. */
+export function WebServicesPage() {
+  const { session } = useSession();
+  const allowed = canManageConnectors(session);
+  return (
+    <section>
+      <PageHeader title="Web Services" crumbs={[{ label: 'Administration' }]} />
+      <div className="card">
+        {allowed ? (
+          <ul className="link-list">
+            <li>
+              <Link to={paths.connectorsPicker()}>Manage Application Connectors</Link>
+              <p className="muted">Register, test and enable the application connectors that callouts contact.</p>
+            </li>
+          </ul>
+        ) : (
+          <p>
+            You have no web-services administration permissions. Connectors can be managed by users with the
+            <strong> Can Administer</strong> permission (Standard editions and Developer Sandbox), or by Web Services
+            Administrators and other admins at Development Partner companies (Professional editions).
+          </p>
+        )}
+      </div>
+    </section>
+  );
+}

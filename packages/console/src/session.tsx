@@ -1,0 +1,44 @@
+// The signed-in session, shared by every page through React context.
+import { createContext, useContext } from 'react';
+import type { Session } from './api.ts';
+
+/** What pages can read and do about the session. */
+export interface SessionState {
+  session: Session;
+  /** Signs out and returns to the sign-in page. */
+  signOut: () => Promise<void>;
+}
+
+/** Context holding the current session; only set while signed in. */
+export const SessionContext = createContext<SessionState | null>(null);
+
+/** The current session; only usable below the signed-in layout. */
+export function useSession(): SessionState {
+  const state = useContext(SessionContext);
+  if (state === null) throw new Error('useSession used outside a signed-in page');
+  return state;
+}
+
+/** Whether the user may open Manage Application Connectors. */
+export function canManageConnectors(session: Session): boolean {
+  return session.user.isOperator || session.permissions.manageConnectors;
+}
+
+// A one-shot message shown by the next page (e.g. "Connector saved." after returning to the list).
+// Reading is side-effect free (safe in render); the page clears it in an effect once shown.
+let flash: { path: string; message: string } | null = null;
+
+/** Leaves a message for the page at `path`. */
+export function setFlash(path: string, message: string): void {
+  flash = { path, message };
+}
+
+/** The message left for `path`, if any (does not clear it). */
+export function peekFlash(path: string): string | null {
+  return flash !== null && flash.path === path ? flash.message : null;
+}
+
+/** Clears the pending message. */
+export function clearFlash(): void {
+  flash = null;
+}

@@ -1,0 +1,28 @@
+/**
+ * The demo that `npm start` brings up: a company, its connector administrator, a plain employee, a
+ * platform operator, and a safe list holding localhost. Idempotent: running it again changes nothing.
+ */
+import type { Store } from './store/store.ts';
+import { addSafeListHost, createCompany, createUser, getCompany } from './companies/companies.ts';
+
+/** The demo's fixed identities, as the README gives them. */
+export const DEMO = {
+  companyId: '6c3b0a4e-52d8-4b41-9a0e-4f5e7a1d2c90',
+  companyName: 'Demo Company',
+  entityId: 'd0demo01',
+  admin: { loginId: 'admin@demo.patchbay.dev', password: 'patchbay-demo', name: 'Dana Admin' },
+  employee: { loginId: 'employee@demo.patchbay.dev', password: 'patchbay-demo', name: 'Eli Employee' },
+  operator: { loginId: 'operator@patchbay.dev', password: 'patchbay-operator', name: 'Olive Operator' },
+} as const;
+
+/** Creates the demo data if it is not there yet. */
+export async function seedDemo(store: Store): Promise<void> {
+  await store.transaction(async (trx) => {
+    if (await getCompany(trx, DEMO.companyId)) return;
+    await createCompany(trx, null, { id: DEMO.companyId, name: DEMO.companyName, edition: 'PROFESSIONAL', developmentPartner: true, entityId: DEMO.entityId });
+    await createUser(trx, null, { companyId: DEMO.companyId, ...DEMO.admin, roles: ['WEB_SERVICES_ADMINISTRATOR', 'EMPLOYEE'] });
+    await createUser(trx, null, { companyId: DEMO.companyId, ...DEMO.employee, roles: ['EMPLOYEE'] });
+    await createUser(trx, null, { companyId: null, ...DEMO.operator, roles: [] });
+    await addSafeListHost(trx, null, DEMO.companyId, 'localhost');
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * Opens everything a patchbay process runs on, from a `Config`: the store (migrated), the secret key,
+ * the outbound client and the app. Used by `patchbay start` and by tests that want the real thing.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { createApp } from './app.ts';
+import { createOutboundClient } from './connectors/outbound-client.ts';
+import { createSecretBox, loadOrCreateSecretKey } from './security/secret-box.ts';
+import { openStore, type Store, type StoreLocation } from './store/store.ts';
+import { seedDemo } from './demo.ts';
+
+/** A running (or ready to run) patchbay. */
+export interface Patchbay {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  /** Stops accepting requests, lets in-flight ones finish, then closes the store and the pools. */
+  close(): Promise<void>;
+}
+
+/** Where the store lives for `config`: PostgreSQL when a URL is set, else SQLite in the data directory. */
+export function storeLocation(config: Config): StoreLocation {
+  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'sqlite', file: path.join(config.dataDir, 'patchbay.db') };
+}
+
+/** Opens the store at `location` (default: from `config`), migrates it and builds the app. */
+export async function openPatchbay(config: Config, location: StoreLocation = storeLocation(config)): Promise<Patchbay> {
+  const store = await openStore(location);
+  try {
+    await store.migrate();
+    const secrets = createSecretBox(loadOrCreateSecretKey(config.secretKey, config.secretKeyFile));
+    const outbound = createOutboundClient({
+      ...(config.extraCaFile ? { extraCa: readFileSync(config.extraCaFile, 'utf8') } : {}),
+      privateAddresses: config.allowPrivateAddresses,
+      timeoutMs: config.outboundTimeoutMs,
+      maxResponseBytes: config.outboundMaxResponseBytes,
+    });
+    if (config.demo) await seedDemo(store);
+    const app = await createApp({ config, store, secrets, outbound });
+    return {
+      app,
+      store,
+      async close() {
+        await app.close();
+        await outbound.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * A real patchbay for tests: the real app over a real store, listening on 127.0.0.1 port 0, with a
+ * platform operator, one company and its connector administrator already created.
+ */
+import { loadConfig } from '../../src/config.ts';
+import { openPatchbay, type Patchbay } from '../../src/runtime.ts';
+import { addSafeListHost, createCompany, createUser, type Edition } from '../../src/companies/companies.ts';
+import type { Role } from '../../src/identity/principal.ts';
+import { STORE_KINDS, type TestDatabase } from './stores.ts';
+
+/** Credentials of a seeded user. */
+export interface Credentials {
+  loginId: string;
+  password: string;
+}
+
+/** Options for `startTestServer`. */
+export interface TestServerOptions {
+  /** Extra CA (PEM) trusted for connectors. */
+  extraCa?: string;
+  allowPrivateAddresses?: 'none' | 'loopback' | 'all';
+  /** Which store; SQLite by default. */
+  database?: TestDatabase;
+  outboundTimeoutMs?: number;
+}
+
+/** A running test server. */
+export interface TestServer {
+  url: string;
+  patchbay: Patchbay;
+  database: TestDatabase;
+  operator: Credentials;
+  companyId: string;
+  /** Can Administer... here Web Services Administrator at a Professional Development Partner company. */
+  admin: Credentials;
+  addSafeHost(host: string, companyId?: string): Promise<void>;
+  /** Creates another company with a user holding `roles`. */
+  addCompany(input: { edition: Edition; developmentPartner: boolean; roles: Role[] }): Promise<{ companyId: string; user: Credentials }>;
+  /** Creates a user of an existing company. */
+  addUser(companyId: string, roles: Role[]): Promise<Credentials>;
+  /** Stops the server; the database is dropped unless `keepDatabase`. */
+  close(options?: { keepDatabase?: boolean }): Promise<void>;
+}
+
+const PASSWORD = 'correct-horse-battery';
+
+/** Starts patchbay on a fresh (or the given) database. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const database = options.database ?? (await STORE_KINDS[0]!.create());
+  const env: Record<string, string> = {
+    PATCHBAY_DATA_DIR: database.dataDir,
+    PATCHBAY_PORT: '0',
+    PATCHBAY_LOG_LEVEL: 'silent',
+    PATCHBAY_ALLOW_PRIVATE_ADDRESSES: options.allowPrivateAddresses ?? 'loopback',
+    PATCHBAY_OUTBOUND_TIMEOUT_MS: String(options.outboundTimeoutMs ?? 5_000),
+  };
+  if (options.extraCa) {
+    const { writeFileSync } = await import('node:fs');
+    const file = `${database.dataDir}/extra-ca.pem`;
+    writeFileSync(file, options.extraCa);
+    env.PATCHBAY_EXTRA_CA_FILE = file;
+  }
+  const config = loadConfig([], env);
+  const patchbay = await openPatchbay(config, database.location);
+  const { store } = patchbay;
+  let counter = 0;
+  const addUser = async (companyId: string | null, roles: Role[]): Promise<Credentials> => {
+    const loginId = `user${++counter}-${crypto.randomUUID().slice(0, 8)}@example.test`;
+    await store.transaction((trx) => createUser(trx, null, { companyId, loginId, name: `User ${counter}`, password: PASSWORD, roles }));
+    return { loginId, password: PASSWORD };
+  };
+  const addCompany: TestServer['addCompany'] = async ({ edition, developmentPartner, roles }) => {
+    const company = await store.transaction((trx) => createCompany(trx, null, { name: `Company ${++counter}`, edition, developmentPartner }));
+    return { companyId: company.id, user: await addUser(company.id, roles) };
+  };
+
+  const operator = await addUser(null, []);
+  const main = await addCompany({ edition: 'PROFESSIONAL', developmentPartner: true, roles: ['WEB_SERVICES_ADMINISTRATOR'] });
+  const url = await patchbay.app.listen({ host: '127.0.0.1', port: 0 });
+  let closed = false;
+  return {
+    url,
+    patchbay,
+    database,
+    operator,
+    companyId: main.companyId,
+    admin: main.user,
+    addSafeHost: async (host, companyId = main.companyId) => {
+      await store.transaction((trx) => addSafeListHost(trx, null, companyId, host));
+    },
+    addCompany,
+    addUser,
+    async close({ keepDatabase = false } = {}) {
+      if (closed) return;
+      closed = true;
+      await patchbay.close();
+      if (!keepDatabase) await database.drop();
+    },
+  };
+}
