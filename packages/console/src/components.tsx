@@ -68,15 +68,15 @@ export function TextField(props: TextFieldProps) {
   };
   return (
     <div className={`field${props.error !== undefined ? ' field-invalid' : ''} ${props.className ?? ''}`}>
-      <label htmlFor={id}>
-        {props.label}
+      {/* The required mark stays outside the label so the field's accessible name is just the label. */}
+      <div className="label-row">
+        <label htmlFor={id}>{props.label}</label>
         {props.required ? (
-          <span className="required-mark" aria-hidden="true">
-            {' '}
+          <span className="required-mark" aria-hidden="true" title="Required">
             *
           </span>
         ) : null}
-      </label>
+      </div>
       {props.multiline ? (
         <textarea {...common} rows={3} onChange={(event) => props.onChange(event.target.value)} />
       ) : (

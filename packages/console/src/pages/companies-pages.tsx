@@ -70,6 +70,7 @@ export function CompaniesPage() {
       setNotice(`Company “${company.name}” created.`);
       setName('');
       setEntityId('');
+      setEdition('STANDARD');
       setDevelopmentPartner(false);
       companies.reload();
     } catch (cause) {
@@ -118,7 +119,8 @@ export function CompaniesPage() {
                   <td>
                     <DateTime value={company.createdAt} />
                   </td>
-                  <td className="nowrap links">
+                  <td className="nowrap">
+                    <span className="links">
                     <Link to={paths.safeList(company.id)} aria-label={`Safe List of ${company.name}`}>
                       Safe List
                     </Link>
@@ -128,6 +130,7 @@ export function CompaniesPage() {
                     <Link to={paths.connectors(company.id)} aria-label={`Connectors of ${company.name}`}>
                       Connectors
                     </Link>
+                    </span>
                   </td>
                 </tr>
               ))}

@@ -74,13 +74,21 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
 
   // Load the connector on Modify, unless we just created it here (New → Save switches to Modify).
   useEffect(() => {
+    if (connectorId !== null && connector?.id === connectorId) return;
+    // Another registration (or a fresh New): forget everything about the previous one.
+    setErrors({});
+    setError(null);
+    setNotice(null);
+    setTestResult(null);
+    setLoadError(null);
+    setConfiguring(null);
+    setConfirmDeactivate(false);
     if (connectorId === null) {
       setConnector(null);
       setFields(EMPTY);
       setLoading(false);
       return;
     }
-    if (connector?.id === connectorId) return;
     let current = true;
     setLoading(true);
     api.getConnector(companyId, connectorId).then(
@@ -322,7 +330,11 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
             {isNew ? '; registers the connector first.' : '; saves changed System fields first.'}
           </span>
         </div>
-        {testResult !== null ? <TestResultBox result={testResult} /> : null}
+        {testResult !== null ? (
+          <TestResultBox result={testResult} />
+        ) : connector?.lastTest ? (
+          <p className="small muted last-result">Last result: {connector.lastTest.message}</p>
+        ) : null}
       </form>
 
       <section className="card" aria-labelledby="services-heading">

@@ -52,7 +52,7 @@ export function VerifiedIndicator({ connector }: { connector: Connector | null }
       {connector.verified ? <Badge tone="success">Verified</Badge> : <Badge tone="neutral">Not verified</Badge>}
       {connector.lastTest !== null ? (
         <div className="small muted">
-          Last test <DateTime value={connector.lastTest.at} />: {connector.lastTest.message}
+          Last tested <DateTime value={connector.lastTest.at} /> ({connector.lastTest.outcome.replaceAll('_', ' ')})
         </div>
       ) : (
         <div className="small muted">Never tested.</div>
@@ -180,12 +180,62 @@ function summarizeValue(key: string, value: unknown): string {
   return json.length > 80 ? `${json.slice(0, 77)}…` : json;
 }
 
-/** A one-line, plain-text summary of an audit entry's details. */
+/** A one-line, plain-text summary of an audit entry's details (generic: "key: value; ..."). */
 export function summarizeDetails(details: Record<string, unknown> | null | undefined): string {
   if (details === null || details === undefined || typeof details !== 'object') return '';
   return Object.entries(details)
     .map(([key, value]) => `${key}: ${summarizeValue(key, value)}`)
     .join('; ');
+}
+
+function summarizeSettings(settings: unknown): string | null {
+  if (typeof settings !== 'object' || settings === null) return null;
+  const record = settings as Record<string, unknown>;
+  const parts: string[] = [];
+  if (Array.isArray(record['attendeeTypes'])) {
+    parts.push(record['attendeeTypes'].length === 0 ? 'no attendee types' : `attendee types ${record['attendeeTypes'].join(', ')}`);
+  }
+  if (Array.isArray(record['lists'])) parts.push(`${record['lists'].length} list${record['lists'].length === 1 ? '' : 's'}`);
+  if (Array.isArray(record['workflows'])) {
+    parts.push(`${record['workflows'].length} workflow${record['workflows'].length === 1 ? '' : 's'}`);
+  }
+  if (typeof record['version'] === 'string') parts.push(`version ${record['version']}`);
+  return parts.length > 0 ? parts.join(', ') : null;
+}
+
+/** The summary of one audit entry, worded for the actions the registry records. */
+export function describeAuditEntry(entry: AuditEntry): string {
+  const d = entry.details ?? {};
+  switch (entry.action) {
+    case 'connector.connection_tested': {
+      const status = typeof d['httpStatus'] === 'number' ? `HTTP ${d['httpStatus']}` : 'no response';
+      const verdict = d['ok'] === true ? 'Passed' : `Failed (${summarizeValue('outcome', d['outcome'])}, ${status})`;
+      return `${verdict}: ${summarizeValue('message', d['message'])}`;
+    }
+    case 'connector.service_configured': {
+      const settings = summarizeSettings(d['settings']);
+      return [
+        serviceLabel(d['service']),
+        `endpoint ${summarizeValue('endpoint', d['endpoint'])}`,
+        d['active'] === true ? 'Active' : 'Inactive',
+        settings,
+      ]
+        .filter((part) => part !== null)
+        .join('; ');
+    }
+    case 'connector.deactivated':
+      return `Services set inactive: ${summarizeValue('servicesDeactivated', d['servicesDeactivated'])}`;
+    case 'connector.modified': {
+      const parts = Object.entries(d).map(([key, value]) => {
+        if (key === 'passwordChanged') return 'password changed';
+        if (key === 'verifiedCleared') return 'Verified cleared (test again)';
+        return `${key}: ${summarizeValue(key, value)}`;
+      });
+      return parts.length > 0 ? parts.join('; ') : 'no changes';
+    }
+    default:
+      return summarizeDetails(d);
+  }
 }
 
 /** The connector's audit trail, newest first; reloads when `version` changes. */
@@ -226,9 +276,11 @@ export function AuditTrail(props: { companyId: string; connectorId: string; vers
                 <td className="nowrap">
                   <DateTime value={entry.at} />
                 </td>
-                <td>{entry.actor.label}</td>
-                <td title={entry.action}>{humanizeAction(entry.action)}</td>
-                <td className="details">{summarizeDetails(entry.details)}</td>
+                <td className="nowrap">{entry.actor.label}</td>
+                <td className="nowrap" title={entry.action}>
+                  {humanizeAction(entry.action)}
+                </td>
+                <td className="details">{describeAuditEntry(entry)}</td>
               </tr>
             ))}
           </tbody>
