@@ -317,7 +317,6 @@ function ListsEditor(props: { draft: SettingsDraft; update: (patch: Partial<Sett
           <tbody>
             {lists.map((row, index) => (
               // Rows have no identity of their own; the index is their identity while editing.
-              // oxlint-disable-next-line react/no-array-index-key
               <tr key={index}>
                 <td>
                   <input aria-label={`List Name, list ${index + 1}`} value={row.name} onChange={(e) => setRow(index, { name: e.target.value })} />
@@ -408,7 +407,6 @@ function WorkflowsEditor(props: { draft: SettingsDraft; update: (patch: Partial<
           </thead>
           <tbody>
             {workflows.map((row, index) => (
-              // oxlint-disable-next-line react/no-array-index-key
               <tr key={index}>
                 <td>
                   <input

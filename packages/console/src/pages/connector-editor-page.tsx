@@ -108,7 +108,7 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
       current = false;
     };
     // Only a change of the connector in the address reloads; `connector` is checked, not tracked.
-    // oxlint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [companyId, connectorId]);
 
   const isNew = connector === null;

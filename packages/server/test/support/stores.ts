@@ -41,7 +41,7 @@ async function probePostgres(): Promise<string | null> {
     return null;
   } catch (error) {
     const reason = `PostgreSQL at ${TEST_DATABASE_URL} is not reachable (${(error as Error).message}); set PATCHBAY_TEST_DATABASE_URL`;
-    if (postgresRequired) throw new Error(`${reason}. PostgreSQL tests are required here.`);
+    if (postgresRequired) throw new Error(`${reason}. PostgreSQL tests are required here.`, { cause: error });
     return reason;
   } finally {
     await client.end().catch(() => {});
