@@ -46,6 +46,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 300 },
   });
 
+  // The admin API takes JSON only: a text/plain body is a 415, not a string that reaches validation.
+  app.removeContentTypeParser('text/plain');
+
   const metrics = createMetrics();
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);

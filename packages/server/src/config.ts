@@ -114,8 +114,9 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   }
   let secretKey: Buffer | null = null;
   if (secretKeyText !== null) {
-    secretKey = Buffer.from(secretKeyText, 'base64');
-    if (secretKey.length !== 32) throw new ConfigError(`${sourceOf(raw, 'secretKey')} must be the base64 of exactly 32 bytes (e.g. openssl rand -base64 32).`);
+    secretKey = Buffer.from(secretKeyText.trim(), 'base64');
+    // Buffer.from skips characters that are not base64; re-encoding shows whether any were there.
+    if (secretKey.length !== 32 || secretKey.toString('base64') !== secretKeyText.trim()) throw new ConfigError(`${sourceOf(raw, 'secretKey')} must be the base64 of exactly 32 bytes (e.g. openssl rand -base64 32).`);
   }
   const secretKeyFile = path.resolve(cwd, get('secretKeyFile', path.join(dataDir, 'secret.key')));
 

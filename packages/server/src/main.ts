@@ -12,6 +12,7 @@ import { openStore } from './store/store.ts';
 import { createUser, normalizeLoginId } from './companies/companies.ts';
 import { createApiToken } from './identity/sessions.ts';
 import { DEMO } from './demo.ts';
+import { PatchbayError } from './http/errors.ts';
 import type { Principal, Role } from './identity/principal.ts';
 
 const HELP = `patchbay: an open implementation of the SAP Concur extensibility platform
@@ -138,7 +139,10 @@ main(process.argv.slice(2)).then(
     if (code !== 0) process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(error instanceof ConfigError ? `patchbay: ${error.message}\n` : `patchbay: ${(error as Error).stack ?? String(error)}\n`);
+    // Expected failures (bad configuration, or e.g. a login ID already taken) say what to do; only a
+    // crash needs its stack.
+    const expected = error instanceof ConfigError || error instanceof PatchbayError;
+    process.stderr.write(expected ? `patchbay: ${error.message}\n` : `patchbay: ${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = error instanceof ConfigError ? 2 : 1;
   },
 );

@@ -241,6 +241,13 @@ describe('patchbay create-operator and create-token', () => {
     assert.match(unknown.stderr, /No operator with login ID nobody@example\.test/);
     assert.equal(unknown.stdout, '');
   });
+
+  test('an operator that exists already exits 1 with the reason and no stack trace', async () => {
+    const again = await run(['create-operator', 'ops@example.test', 'Ops again'], childEnv(dataDir), 'another-long-password\n');
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, 'patchbay: Login ID ops@example.test is already taken.\n');
+    assert.equal(again.stdout, '');
+  });
 });
 
 describe('patchbay start', () => {

@@ -104,6 +104,72 @@ export interface AuditLogTable {
   created_at: number;
 }
 
+/** OAuth2 client applications registered by operators; `id` is the client id. */
+export interface ApplicationsTable {
+  id: string;
+  name: string;
+  client_secret_hash: string;
+  grants: string;
+  scopes: string;
+  redirect_uris: string;
+  active: Flag;
+  created_at: number;
+  updated_at: number;
+}
+
+/** RSA keys that sign patchbay's JWTs; retired keys no longer verify. */
+export interface SigningKeysTable {
+  kid: string;
+  private_key_encrypted: string;
+  public_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+/** Which companies are connected to which applications (Concur's App Center connections). */
+export interface CompanyConnectionsTable {
+  app_id: string;
+  company_id: string;
+  connected_at: number;
+  connected_by: string;
+  disconnected_at: number | null;
+}
+
+/** Company Request Tokens: single use, 24 hours, for one application. */
+export interface RequestTokensTable {
+  token_hash: string;
+  company_id: string;
+  app_id: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** One-time authorization codes (the Launch External URL `client_auth_code`). */
+export interface AuthorizationCodesTable {
+  code_hash: string;
+  app_id: string;
+  user_id: string;
+  redirect_uri: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** Refresh tokens for company and user tokens. */
+export interface RefreshTokensTable {
+  token_hash: string;
+  app_id: string;
+  principal_type: 'company' | 'user';
+  company_id: string;
+  user_id: string | null;
+  scopes: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
 /** Every table, by name. */
 export interface Database {
   companies: CompaniesTable;
@@ -114,6 +180,12 @@ export interface Database {
   connectors: ConnectorsTable;
   connector_services: ConnectorServicesTable;
   audit_log: AuditLogTable;
+  applications: ApplicationsTable;
+  signing_keys: SigningKeysTable;
+  company_connections: CompanyConnectionsTable;
+  request_tokens: RequestTokensTable;
+  authorization_codes: AuthorizationCodesTable;
+  refresh_tokens: RefreshTokensTable;
 }
 
 /** Rows as read back, per table. */
@@ -121,6 +193,7 @@ export type CompanyRow = Selectable<CompaniesTable>;
 export type UserRow = Selectable<UsersTable>;
 export type ConnectorRow = Selectable<ConnectorsTable>;
 export type ConnectorServiceRow = Selectable<ConnectorServicesTable>;
+export type ApplicationRow = Selectable<ApplicationsTable>;
 
 /** Column changes, per table. */
 export type CompanyUpdate = Updateable<CompaniesTable>;

@@ -140,20 +140,20 @@ describe('operations endpoints and HTTP hygiene', () => {
     assert.match(body.error.requestId, UUID);
   });
 
-  test(
-    'a text/plain body answers 415 unsupported_media_type',
-    { todo: "app.ts keeps Fastify's built-in text/plain parser, so the string reaches validation and answers 400 validation_failed" },
-    async () => {
-      const response = await fetch(`${server.url}/api/session`, {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain' },
-        body: JSON.stringify({ loginId: server.admin.loginId, password: server.admin.password }),
-      });
-      const body = (await response.json()) as { error: { code: string } };
-      assert.equal(response.status, 415);
-      assert.equal(body.error.code, 'unsupported_media_type');
-    },
-  );
+  test('a text/plain body answers 415 unsupported_media_type, even when it holds JSON', async () => {
+    // text/plain is what a cross-site form can send without a preflight: it must never be parsed.
+    const response = await fetch(`${server.url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ loginId: server.admin.loginId, password: server.admin.password }),
+    });
+    assert.equal(response.status, 415);
+    const body = (await response.json()) as { error: { code: string; message: string; requestId: string } };
+    assert.equal(body.error.code, 'unsupported_media_type');
+    assert.match(body.error.requestId, UUID);
+    assert.equal(response.headers.getSetCookie().length, 0, 'no session was opened');
+    assertSecurityHeaders(response, 'a 415');
+  });
 
   test('the session cookie is HttpOnly, SameSite=Lax and scoped to the whole site', async () => {
     const response = await fetch(`${server.url}/api/session`, {
