@@ -11,11 +11,18 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.ts';
 import { PatchbayError, type ErrorEnvelope } from './http/errors.ts';
+import { ConcurApiError } from './http/concur-errors.ts';
 import { createMetrics } from './observability/metrics.ts';
 import type { SecretBox } from './security/secret-box.ts';
 import type { Store } from './store/store.ts';
 import type { OutboundClient } from './connectors/outbound-client.ts';
 import { identityRoutes } from './identity/routes.ts';
+import { applicationRoutes } from './identity/application-routes.ts';
+import { oauthRoutes } from './identity/oauth-routes.ts';
+import type { KeyRing } from './identity/signing-keys.ts';
+import type { TokenGuard } from './identity/token-guard.ts';
+import type { TokenIssuer } from './identity/tokens.ts';
+import { topicRoutes } from './events/topics.ts';
 import { companyRoutes } from './companies/routes.ts';
 import { connectorRoutes } from './connectors/routes.ts';
 
@@ -28,6 +35,9 @@ export interface AppDeps {
   store: Store;
   secrets: SecretBox;
   outbound: OutboundClient;
+  keys: KeyRing;
+  tokens: TokenIssuer;
+  guard: TokenGuard;
 }
 
 /** Builds the Fastify app; call `listen` on it, or `inject` in tests. */
@@ -61,7 +71,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return payload;
   });
 
-  app.setErrorHandler((error: FastifyError | PatchbayError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | PatchbayError | ConcurApiError, request, reply) => {
+    // Concur-compatible endpoints answer in Concur's own error shape.
+    if (error instanceof ConcurApiError) return reply.code(error.status).headers(error.headers).send(error.body());
     const envelope = toEnvelope(error);
     envelope.error.requestId = request.id;
     const status = envelope.error.code === 'internal_error' ? 500 : statusOf(error);
@@ -100,6 +112,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   identityRoutes(app, store, config);
   companyRoutes(app, store);
   connectorRoutes(app, { store, secrets: deps.secrets, outbound: deps.outbound });
+  applicationRoutes(app, store, deps.keys);
+  await oauthRoutes(app, { store, tokens: deps.tokens, keys: deps.keys, guard: deps.guard, geolocation: config.publicUrl });
+  topicRoutes(app, deps.guard);
 
   if (existsSync(CONSOLE_DIR)) {
     await app.register(fastifyStatic, { root: CONSOLE_DIR, prefix: '/', wildcard: false, index: ['index.html'] });

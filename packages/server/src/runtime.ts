@@ -11,11 +11,16 @@ import { createOutboundClient } from './connectors/outbound-client.ts';
 import { createSecretBox, loadOrCreateSecretKey } from './security/secret-box.ts';
 import { openStore, type Store, type StoreLocation } from './store/store.ts';
 import { seedDemo } from './demo.ts';
+import { createKeyRing } from './identity/signing-keys.ts';
+import { createTokenIssuer } from './identity/tokens.ts';
+import { createTokenGuard, type TokenGuard } from './identity/token-guard.ts';
 
 /** A running (or ready to run) patchbay. */
 export interface Patchbay {
   readonly app: FastifyInstance;
   readonly store: Store;
+  /** Checks access tokens; Concur-compatible routes added to `app` use it. */
+  readonly guard: TokenGuard;
   /** Stops accepting requests, lets in-flight ones finish, then closes the store and the pools. */
   close(): Promise<void>;
 }
@@ -38,10 +43,15 @@ export async function openPatchbay(config: Config, location: StoreLocation = sto
       maxResponseBytes: config.outboundMaxResponseBytes,
     });
     if (config.demo) await seedDemo(store);
-    const app = await createApp({ config, store, secrets, outbound });
+    const keys = createKeyRing(store, secrets);
+    await keys.signingKey(); // generates the first key on first start, before any request needs it
+    const tokens = createTokenIssuer(keys, config.publicUrl);
+    const guard = createTokenGuard(store, tokens);
+    const app = await createApp({ config, store, secrets, outbound, keys, tokens, guard });
     return {
       app,
       store,
+      guard,
       async close() {
         await app.close();
         await outbound.close();

@@ -22,6 +22,8 @@ export interface TestServerOptions {
   /** Which store; SQLite by default. */
   database?: TestDatabase;
   outboundTimeoutMs?: number;
+  /** Runs before the server listens, e.g. to add a route protected by `patchbay.guard`. */
+  beforeListen?: (patchbay: Patchbay) => void | Promise<void>;
 }
 
 /** A running test server. */
@@ -76,6 +78,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   const operator = await addUser(null, []);
   const main = await addCompany({ edition: 'PROFESSIONAL', developmentPartner: true, roles: ['WEB_SERVICES_ADMINISTRATOR'] });
+  await options.beforeListen?.(patchbay);
   const url = await patchbay.app.listen({ host: '127.0.0.1', port: 0 });
   let closed = false;
   return {

@@ -1,0 +1,79 @@
+/**
+ * Concur's OAuth2 endpoints: `POST /oauth2/v0/token` (form-encoded, every error in Concur's OAuth2
+ * shape), `GET /oauth2/v0/jwks`, and `DELETE /app-mgmt/v0/connections` (a user revokes an app's grants).
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Store } from '../store/store.ts';
+import type { KeyRing } from './signing-keys.ts';
+import type { TokenGuard } from './token-guard.ts';
+import { OAuthError } from './oauth-errors.ts';
+import { exchangeToken, revokeUserGrants, type OAuthDeps } from './oauth.ts';
+
+/** A token request is a handful of short parameters; anything bigger is not one. */
+const TOKEN_BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Parses a form body; a repeated parameter is refused, since it would be ambiguous which one counts. */
+export function parseForm(body: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    if (Object.hasOwn(params, key)) throw new OAuthError('malformedBody', `"${key}" appears more than once`);
+    params[key] = value;
+  }
+  return params;
+}
+
+/** Registers the OAuth2 routes. */
+export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps & { keys: KeyRing; guard: TokenGuard; store: Store }): Promise<void> {
+  app.get('/oauth2/v0/jwks', { schema: { tags: ['OAuth2'], summary: 'The public keys that verify patchbay\'s JWTs (RFC 7517)' } }, async (_request, reply) => {
+    return reply.header('cache-control', 'public, max-age=300').send(await deps.keys.jwks());
+  });
+
+  app.delete('/app-mgmt/v0/connections', { schema: { tags: ['OAuth2'], summary: 'Revoke every refresh token of the calling user for the calling app' } }, async (request, reply) => {
+    const token = await deps.guard.require(request, { types: ['user'] });
+    await revokeUserGrants(deps.store.db, token.appId, token.userId!);
+    return reply.code(200).send();
+  });
+
+  // The token endpoint lives in its own scope: it alone takes form bodies, and it answers every
+  // failure, parsing included, in Concur's OAuth2 error shape.
+  await app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: TOKEN_BODY_LIMIT_BYTES }, (_request, body, done) => {
+      try {
+        done(null, parseForm(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
+    scope.setErrorHandler((error: FastifyError | OAuthError, request, reply) => {
+      const oauth =
+        error instanceof OAuthError
+          ? error
+          : error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+            ? new OAuthError('malformedBody', 'the body is too large')
+            : error.statusCode && error.statusCode < 500
+              ? new OAuthError('malformedBody', error.message)
+              : null;
+      if (!oauth) {
+        request.log.error({ err: error }, 'token request failed');
+        return reply.code(500).send({ error: 'server_error', error_description: 'Something went wrong on our side.', geolocation: deps.geolocation });
+      }
+      return reply.code(oauth.status).header('cache-control', 'no-store').send(oauth.body(deps.geolocation));
+    });
+    scope.post(
+      '/oauth2/v0/token',
+      {
+        schema: {
+          tags: ['OAuth2'],
+          summary: 'Concur\'s token endpoint: client_credentials, password (credtype password or authtoken), authorization_code, refresh_token',
+          consumes: ['application/x-www-form-urlencoded'],
+          body: Type.Record(Type.String(), Type.String()),
+        },
+      },
+      async (request, reply) => {
+        const response = await exchangeToken(deps, request.body as Record<string, string>);
+        return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);
+      },
+    );
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * Access tokens as Concur issues them: RS256 JWTs with a numeric `kid`, `concur.*` claims and a
+ * 60-minute lifetime, plus the `id_token` that describes the company or user.
+ */
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { KeyRing } from './signing-keys.ts';
+
+/** Access tokens live one hour, as Concur's do. */
+export const ACCESS_TOKEN_SECONDS = 3_600;
+
+/** The three kinds of principal a token can stand for. */
+export type TokenType = 'app' | 'company' | 'user';
+
+/** What an access token says about its bearer. */
+export interface TokenClaims {
+  type: TokenType;
+  appId: string;
+  scopes: string[];
+  /** Set for company and user tokens. */
+  companyId: string | null;
+  /** Set for user tokens. */
+  userId: string | null;
+}
+
+/** A verified access token. */
+export interface VerifiedToken extends TokenClaims {
+  tokenId: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/** Why a token was refused; each reason has its own message. */
+export class TokenRejected extends Error {
+  override readonly name = 'TokenRejected';
+}
+
+/** Issues and verifies patchbay's JWTs. */
+export interface TokenIssuer {
+  accessToken(claims: TokenClaims): Promise<string>;
+  idToken(claims: TokenClaims): Promise<string>;
+  verify(jwt: string): Promise<VerifiedToken>;
+}
+
+/** Creates the issuer; `issuer` is patchbay's public URL (the `iss` claim and the `geolocation`). */
+export function createTokenIssuer(keys: KeyRing, issuer: string): TokenIssuer {
+  const subjectOf = (claims: TokenClaims): string => claims.userId ?? claims.companyId ?? claims.appId;
+
+  async function sign(payload: JWTPayload, subject: string, audience: string): Promise<string> {
+    const { kid, privateKey } = await keys.signingKey();
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
+      .setSubject(subject)
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + ACCESS_TOKEN_SECONDS)
+      .setJti(randomUUID())
+      .sign(privateKey);
+  }
+
+  return {
+    accessToken(claims) {
+      return sign(
+        {
+          'concur.type': claims.type,
+          'concur.appId': claims.appId,
+          'concur.scopes': claims.scopes,
+          'concur.version': 3,
+          ...(claims.companyId ? { 'concur.company': claims.companyId } : {}),
+        },
+        subjectOf(claims),
+        '*',
+      );
+    },
+    idToken(claims) {
+      return sign(
+        {
+          'concur.type': claims.type,
+          'concur.version': 2,
+          'concur.profile': `${issuer}/profile/v1/principals/${subjectOf(claims)}`,
+          ...(claims.companyId ? { 'concur.company': claims.companyId } : {}),
+        },
+        subjectOf(claims),
+        claims.appId,
+      );
+    },
+    async verify(jwt) {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(
+          jwt,
+          async (header): Promise<KeyObject> => {
+            const key = header.kid ? await keys.verificationKey(header.kid) : null;
+            if (!key) throw new TokenRejected('The token was not signed by a key of this patchbay.');
+            return key;
+          },
+          { issuer, audience: '*', algorithms: ['RS256'], requiredClaims: ['exp', 'iat', 'sub', 'jti'] },
+        ));
+      } catch (error) {
+        if (error instanceof TokenRejected) throw error;
+        if (error instanceof joseErrors.JWTExpired) throw new TokenRejected('The token has expired. Get a new one from /oauth2/v0/token.');
+        if (error instanceof joseErrors.JWSSignatureVerificationFailed) throw new TokenRejected('The token\'s signature is not valid.');
+        if (error instanceof joseErrors.JWTClaimValidationFailed) throw new TokenRejected(`The token's "${error.claim}" claim is not valid here.`);
+        throw new TokenRejected('The token is not a well-formed JWT issued by this patchbay.');
+      }
+      const type = payload['concur.type'];
+      const scopes = payload['concur.scopes'];
+      const appId = payload['concur.appId'];
+      if ((type !== 'app' && type !== 'company' && type !== 'user') || typeof appId !== 'string' || !Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
+        throw new TokenRejected('The token is not an access token.');
+      }
+      const company = payload['concur.company'];
+      return {
+        type,
+        appId,
+        scopes: scopes as string[],
+        companyId: type === 'app' ? null : typeof company === 'string' ? company : null,
+        userId: type === 'user' ? payload.sub! : null,
+        tokenId: payload.jti!,
+        issuedAt: payload.iat!,
+        expiresAt: payload.exp!,
+      };
+    },
+  };
+}
