@@ -1,9 +1,11 @@
 /**
  * The demo that `npm start` brings up: a company, its connector administrator, a plain employee, a
- * platform operator, and a safe list holding localhost. Idempotent: running it again changes nothing.
+ * platform operator, a safe list holding localhost, and an OAuth2 application with a well-known client
+ * id and secret. Idempotent: running it again changes nothing.
  */
 import type { Store } from './store/store.ts';
 import { addSafeListHost, createCompany, createUser, getCompany } from './companies/companies.ts';
+import { createApplication } from './identity/applications.ts';
 
 /** The demo's fixed identities, as the README gives them. */
 export const DEMO = {
@@ -13,6 +15,12 @@ export const DEMO = {
   admin: { loginId: 'admin@demo.patchbay.dev', password: 'patchbay-demo', name: 'Dana Admin' },
   employee: { loginId: 'employee@demo.patchbay.dev', password: 'patchbay-demo', name: 'Eli Employee' },
   operator: { loginId: 'operator@patchbay.dev', password: 'patchbay-operator', name: 'Olive Operator' },
+  application: {
+    id: '2f6b7d0e-8c1a-4e5b-9f3d-1a2b3c4d5e6f',
+    clientSecret: 'pbcs_demo-client-secret-do-not-use-in-production',
+    name: 'Demo Partner App',
+    redirectUri: 'http://localhost:3000/callback',
+  },
 } as const;
 
 /** Creates the demo data if it is not there yet. */
@@ -24,5 +32,16 @@ export async function seedDemo(store: Store): Promise<void> {
     await createUser(trx, null, { companyId: DEMO.companyId, ...DEMO.employee, roles: ['EMPLOYEE'] });
     await createUser(trx, null, { companyId: null, ...DEMO.operator, roles: [] });
     await addSafeListHost(trx, null, DEMO.companyId, 'localhost');
+    await createApplication(
+      trx,
+      null,
+      {
+        name: DEMO.application.name,
+        grants: ['client_credentials', 'password', 'authorization_code', 'refresh_token'],
+        scopes: ['events.topic.read', 'travelrequest.write', 'travelrequest.externalsystemworkflow.write'],
+        redirectUris: [DEMO.application.redirectUri],
+      },
+      { id: DEMO.application.id, clientSecret: DEMO.application.clientSecret },
+    );
   });
 }

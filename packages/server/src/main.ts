@@ -72,7 +72,9 @@ async function start(config: Config): Promise<number> {
       `\npatchbay is running at ${address} (demo)\n` +
         `  Console:   ${address}/   API docs: ${address}/docs\n` +
         `  Company admin:  ${DEMO.admin.loginId} / ${DEMO.admin.password}\n` +
-        `  Operator:       ${DEMO.operator.loginId} / ${DEMO.operator.password}\n\n`,
+        `  Operator:       ${DEMO.operator.loginId} / ${DEMO.operator.password}\n` +
+        `  OAuth2 app:     client_id ${DEMO.application.id}\n` +
+        `                  client_secret ${DEMO.application.clientSecret}\n\n`,
     );
   }
   await new Promise<void>((resolve) => {

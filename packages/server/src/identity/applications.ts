@@ -60,12 +60,20 @@ function newClientSecret(): string {
   return newToken('pbcs');
 }
 
-/** Registers an application; the client secret is returned here and never again. */
-export async function createApplication(db: Executor, actor: Principal | null, fields: ApplicationFields): Promise<{ application: Application; clientSecret: string }> {
-  const clientSecret = newClientSecret();
+/**
+ * Registers an application; the client secret is returned here and never again. `fixed` gives the id
+ * and secret instead of generating them (the demo's well-known application).
+ */
+export async function createApplication(
+  db: Executor,
+  actor: Principal | null,
+  fields: ApplicationFields,
+  fixed?: { id: string; clientSecret: string },
+): Promise<{ application: Application; clientSecret: string }> {
+  const clientSecret = fixed?.clientSecret ?? newClientSecret();
   const now = Date.now();
   const row = {
-    id: randomUUID(),
+    id: fixed?.id ?? randomUUID(),
     name: fields.name.trim(),
     client_secret_hash: hashToken(clientSecret),
     grants: JSON.stringify([...new Set(fields.grants)]),

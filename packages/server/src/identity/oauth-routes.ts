@@ -15,7 +15,8 @@ const TOKEN_BODY_LIMIT_BYTES = 16 * 1024;
 
 /** Parses a form body; a repeated parameter is refused, since it would be ambiguous which one counts. */
 export function parseForm(body: string): Record<string, string> {
-  const params: Record<string, string> = {};
+  // No prototype: a parameter named "__proto__" is an ordinary (unknown) parameter, not a prototype.
+  const params = Object.create(null) as Record<string, string>;
   for (const [key, value] of new URLSearchParams(body)) {
     if (Object.hasOwn(params, key)) throw new OAuthError('malformedBody', `"${key}" appears more than once`);
     params[key] = value;
