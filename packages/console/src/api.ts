@@ -197,6 +197,58 @@ export interface AuditEntry {
   details: Record<string, unknown>;
 }
 
+/** The grants `/oauth2/v0/token` knows, in display order. */
+export const GRANTS = ['client_credentials', 'password', 'authorization_code', 'refresh_token'] as const;
+/** An OAuth2 grant type. */
+export type Grant = (typeof GRANTS)[number];
+
+/** What each grant is for, shown next to its check box. */
+export const GRANT_HINTS: Record<Grant, string> = {
+  client_credentials: 'App-only tokens, not tied to a company or user.',
+  password: 'A user’s login ID and password, or a Company Request Token (credtype=authtoken).',
+  authorization_code: 'One-time codes, such as the client_auth_code of Launch External URL.',
+  refresh_token: 'New access tokens from a refresh token.',
+};
+
+/** What a scope name looks like (the server checks the same rule). */
+export const SCOPE_PATTERN = /^[a-zA-Z][a-zA-Z0-9._:-]{0,99}$/;
+
+/** An OAuth2 client application. `id` is its client ID; the client secret is never returned after it is issued. */
+export interface Application {
+  id: string;
+  name: string;
+  grants: Grant[];
+  scopes: string[];
+  redirectUris: string[];
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The editable fields of an application. */
+export interface ApplicationFields {
+  name: string;
+  grants: Grant[];
+  scopes: string[];
+  redirectUris: string[];
+}
+
+/** A Company Request Token: single use, valid 24 hours, connects the company to one application. */
+export interface RequestToken {
+  requestToken: string;
+  appId: string;
+  companyId: string;
+  expiresAt: string;
+}
+
+/** An application a company is connected to. */
+export interface Connection {
+  appId: string;
+  appName: string;
+  connectedAt: string;
+  connectedBy: string;
+}
+
 /** Error thrown for every failed API call; `message` is meant for the user. */
 export class ApiError extends Error {
   /** HTTP status, or 0 when the server could not be reached. */
@@ -379,6 +431,48 @@ export class ApiClient {
   /** The connector's audit trail, newest first. */
   async listAudit(companyId: string, connectorId: string): Promise<AuditEntry[]> {
     return (await this.request<{ items: AuditEntry[] }>('GET', `${this.connectorsPath(companyId, connectorId)}/audit`)).items;
+  }
+
+  // Applications and signing keys (operators)
+
+  /** Every OAuth2 application, by name. */
+  async listApplications(): Promise<Application[]> {
+    return (await this.request<{ items: Application[] }>('GET', '/api/applications')).items;
+  }
+  /** Registers an application; the client secret is in this answer only. */
+  createApplication(fields: ApplicationFields): Promise<{ application: Application; clientSecret: string }> {
+    return this.request('POST', '/api/applications', fields);
+  }
+  /** One application. */
+  getApplication(appId: string): Promise<Application> {
+    return this.request('GET', `/api/applications/${enc(appId)}`);
+  }
+  /** Changes an application's fields or its Active flag. */
+  updateApplication(appId: string, changes: Partial<ApplicationFields> & { active?: boolean }): Promise<Application> {
+    return this.request('PATCH', `/api/applications/${enc(appId)}`, changes);
+  }
+  /** Replaces the client secret (the old one stops working at once); the new one is in this answer only. */
+  async rotateClientSecret(appId: string): Promise<string> {
+    return (await this.request<{ clientSecret: string }>('POST', `/api/applications/${enc(appId)}/secret`)).clientSecret;
+  }
+  /** Starts signing JWTs with a new key; returns its key id. */
+  async rotateSigningKey(): Promise<string> {
+    return (await this.request<{ kid: string }>('POST', '/api/signing-keys/rotate')).kid;
+  }
+
+  // Company Request Tokens and app connections
+
+  /** Company Request Token: a single-use token, valid 24 hours, for one application. */
+  createRequestToken(companyId: string, appId: string): Promise<RequestToken> {
+    return this.request('POST', `/api/companies/${enc(companyId)}/request-tokens`, { appId });
+  }
+  /** The applications the company is connected to. */
+  async listConnections(companyId: string): Promise<Connection[]> {
+    return (await this.request<{ items: Connection[] }>('GET', `/api/companies/${enc(companyId)}/connections`)).items;
+  }
+  /** Disconnects the company from an application; the app's company tokens stop working. */
+  disconnectApplication(companyId: string, appId: string): Promise<void> {
+    return this.request('DELETE', `/api/companies/${enc(companyId)}/connections/${enc(appId)}`);
   }
 }
 

@@ -10,6 +10,8 @@ import { WebServicesPage } from './pages/web-services-page.tsx';
 import { CompanyPickerPage, ConnectorListPage } from './pages/connector-list-page.tsx';
 import { ConnectorEditorPage } from './pages/connector-editor-page.tsx';
 import { CompaniesPage, CompanySettingsPage, SafeListPage, UsersPage } from './pages/companies-pages.tsx';
+import { ApplicationPage, ApplicationsPage, NewApplicationPage } from './pages/applications-pages.tsx';
+import { AppConnectionsPage, CompanyRequestTokenPage } from './pages/app-connections-pages.tsx';
 
 type Boot = { state: 'loading' } | { state: 'signed-out'; error: string | null } | { state: 'signed-in'; session: Session };
 
@@ -171,9 +173,14 @@ function MainNav() {
               <Link to={paths.webServices()}>Web Services</Link>
             </li>
             {session.user.isOperator ? (
-              <li>
-                <Link to={paths.companies()}>Companies</Link>
-              </li>
+              <>
+                <li>
+                  <Link to={paths.companies()}>Companies</Link>
+                </li>
+                <li>
+                  <Link to={paths.applications()}>Applications</Link>
+                </li>
+              </>
             ) : null}
           </ul>
         </li>
@@ -210,6 +217,27 @@ function Routes() {
     }
   }
 
+  // Company Request Token and App Connections: the connector permission applies, and operators pick a company first.
+  for (const tool of COMPANY_TOOLS) {
+    if (!path.startsWith(tool.picker)) continue;
+    if (!canManageConnectors(session)) return <Forbidden what={tool.title} />;
+    if (path === tool.picker || path === `${tool.picker}/`) {
+      if (operator) return <CompanyPickerPage title={tool.title} lead={tool.lead} target={tool.page} />;
+      if (session.user.companyId !== null) return <Redirect to={tool.page(session.user.companyId)} />;
+      return <Forbidden what={tool.title} />;
+    }
+    const match = matchPath(`${tool.picker}/:companyId`, path);
+    if (match !== null) return tool.render(match.companyId ?? '');
+  }
+
+  if (path.startsWith('/admin/applications')) {
+    if (!operator) return <Forbidden what="Applications" />;
+    if (path === paths.applications()) return <ApplicationsPage />;
+    if (path === paths.newApplication()) return <NewApplicationPage />;
+    const application = matchPath('/admin/applications/:appId', path);
+    if (application !== null) return <ApplicationPage key={application.appId} appId={application.appId ?? ''} />;
+  }
+
   if (path.startsWith('/admin/companies')) {
     if (!operator) return <Forbidden what="Companies" />;
     if (path === paths.companies()) return <CompaniesPage />;
@@ -223,6 +251,30 @@ function Routes() {
 
   return <NotFound />;
 }
+
+/** The per-company Web Services tools next to Manage Application Connectors. */
+const COMPANY_TOOLS: readonly {
+  title: string;
+  lead: string;
+  picker: string;
+  page: (companyId: string) => string;
+  render: (companyId: string) => ReactNode;
+}[] = [
+  {
+    title: 'Company Request Token',
+    lead: 'Choose the company that a partner application should connect to.',
+    picker: paths.requestTokenPicker(),
+    page: paths.requestToken,
+    render: (companyId) => <CompanyRequestTokenPage key={companyId} companyId={companyId} />,
+  },
+  {
+    title: 'App Connections',
+    lead: 'Choose the company whose connected applications you want to see.',
+    picker: paths.connectionsPicker(),
+    page: paths.connections,
+    render: (companyId) => <AppConnectionsPage key={companyId} companyId={companyId} />,
+  },
+];
 
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, { replace: true }), [to]);

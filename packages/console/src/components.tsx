@@ -129,6 +129,58 @@ export function CheckboxField(props: {
   );
 }
 
+/**
+ * A read-only value with a Copy button: client IDs, secrets shown once, request tokens.
+ * When the browser refuses the clipboard, the value is selected for the user to copy.
+ */
+export function CopyField(props: { label: string; value: string; hint?: ReactNode }) {
+  const id = useId();
+  const inputRef = useRef<HTMLInputElement>(null);
+  // The outcome belongs to the value it was about: a new value shows no stale "Copied".
+  const [outcome, setOutcome] = useState<{ value: string; message: string } | null>(null);
+
+  async function copy(): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(props.value);
+      setOutcome({ value: props.value, message: `${props.label} copied to the clipboard.` });
+    } catch {
+      inputRef.current?.focus();
+      inputRef.current?.select();
+      setOutcome({ value: props.value, message: 'The browser did not allow copying: the value is selected, press Ctrl+C (⌘C on a Mac).' });
+    }
+  }
+
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <div className="copy-row">
+        <input
+          id={id}
+          ref={inputRef}
+          type="text"
+          className="mono"
+          value={props.value}
+          readOnly
+          spellCheck={false}
+          aria-describedby={props.hint !== undefined ? `${id}-hint` : undefined}
+          onFocus={(event) => event.target.select()}
+        />
+        <button type="button" className="button" aria-label={`Copy ${props.label}`} onClick={() => void copy()}>
+          Copy
+        </button>
+      </div>
+      {props.hint !== undefined ? (
+        <div className="field-hint" id={`${id}-hint`}>
+          {props.hint}
+        </div>
+      ) : null}
+      <div className="field-hint" role="status">
+        {outcome !== null && outcome.value === props.value ? outcome.message : ''}
+      </div>
+    </div>
+  );
+}
+
 /** A labelled select. */
 export function SelectField<T extends string>(props: {
   label: string;

@@ -79,8 +79,15 @@ export const paths = {
   newConnector: (companyId: string) => `/admin/web-services/connectors/${encodeURIComponent(companyId)}/new`,
   connector: (companyId: string, connectorId: string) =>
     `/admin/web-services/connectors/${encodeURIComponent(companyId)}/${encodeURIComponent(connectorId)}`,
+  requestTokenPicker: () => '/admin/web-services/request-token',
+  requestToken: (companyId: string) => `/admin/web-services/request-token/${encodeURIComponent(companyId)}`,
+  connectionsPicker: () => '/admin/web-services/connections',
+  connections: (companyId: string) => `/admin/web-services/connections/${encodeURIComponent(companyId)}`,
   companies: () => '/admin/companies',
   company: (companyId: string) => `/admin/companies/${encodeURIComponent(companyId)}`,
   safeList: (companyId: string) => `/admin/companies/${encodeURIComponent(companyId)}/safe-list`,
   users: (companyId: string) => `/admin/companies/${encodeURIComponent(companyId)}/users`,
+  applications: () => '/admin/applications',
+  newApplication: () => '/admin/applications/new',
+  application: (appId: string) => `/admin/applications/${encodeURIComponent(appId)}`,
 };

@@ -23,6 +23,8 @@ import type { KeyRing } from './identity/signing-keys.ts';
 import type { TokenGuard } from './identity/token-guard.ts';
 import type { TokenIssuer } from './identity/tokens.ts';
 import { topicRoutes } from './events/topics.ts';
+import { requestRoutes } from './requests/routes.ts';
+import { requestAdminRoutes } from './requests/admin-routes.ts';
 import { companyRoutes } from './companies/routes.ts';
 import { connectorRoutes } from './connectors/routes.ts';
 
@@ -115,6 +117,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   applicationRoutes(app, store, deps.keys);
   await oauthRoutes(app, { store, tokens: deps.tokens, keys: deps.keys, guard: deps.guard, geolocation: config.publicUrl });
   topicRoutes(app, deps.guard);
+  await requestRoutes(app, { store, guard: deps.guard, publicUrl: config.publicUrl });
+  requestAdminRoutes(app, store);
 
   if (existsSync(CONSOLE_DIR)) {
     await app.register(fastifyStatic, { root: CONSOLE_DIR, prefix: '/', wildcard: false, index: ['index.html'] });

@@ -9,16 +9,29 @@ import { TestResultBox } from './connector-parts.tsx';
 
 const CRUMBS: Crumb[] = [{ label: 'Administration' }, { label: 'Web Services', to: paths.webServices() }];
 
-/** Operators first choose the company whose connectors they manage. */
-export function CompanyPickerPage() {
+/** What a company picker leads to; by default Manage Application Connectors. */
+export interface CompanyPickerProps {
+  title?: string;
+  /** The sentence above the picker. */
+  lead?: string;
+  /** The page of the chosen company. */
+  target?: (companyId: string) => string;
+}
+
+/** Operators first choose the company whose connectors (or request tokens, or connections) they manage. */
+export function CompanyPickerPage({
+  title = 'Manage Application Connectors',
+  lead = 'Choose the company whose application connectors you want to manage.',
+  target = paths.connectors,
+}: CompanyPickerProps) {
   const companies = useLoader('companies', () => api.listCompanies());
   const [choice, setChoice] = useState('');
   const first = companies.data?.[0]?.id ?? '';
   return (
     <section>
-      <PageHeader title="Manage Application Connectors" crumbs={CRUMBS} />
+      <PageHeader title={title} crumbs={CRUMBS} />
       <div className="card">
-        <p>Choose the company whose application connectors you want to manage.</p>
+        <p>{lead}</p>
         <ErrorBanner message={companies.error} />
         {companies.loading ? <Loading what="companies" /> : null}
         {companies.data !== undefined && companies.data.length === 0 ? (
@@ -32,7 +45,7 @@ export function CompanyPickerPage() {
             onSubmit={(event) => {
               event.preventDefault();
               const id = choice || first;
-              if (id !== '') navigate(paths.connectors(id));
+              if (id !== '') navigate(target(id));
             }}
           >
             <div className="field">

@@ -17,6 +17,14 @@ export function WebServicesPage() {
               <Link to={paths.connectorsPicker()}>Manage Application Connectors</Link>
               <p className="muted">Register, test and enable the application connectors that callouts contact.</p>
             </li>
+            <li>
+              <Link to={paths.requestTokenPicker()}>Company Request Token</Link>
+              <p className="muted">Create the single-use token with which a partner application connects to the company.</p>
+            </li>
+            <li>
+              <Link to={paths.connectionsPicker()}>App Connections</Link>
+              <p className="muted">See the partner applications connected to the company, and disconnect them.</p>
+            </li>
           </ul>
         ) : (
           <p>

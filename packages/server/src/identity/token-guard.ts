@@ -1,7 +1,8 @@
 /**
  * The one check every Concur-compatible endpoint runs on its caller's access token: signature and
  * expiry, token type, scopes, that the application is still active, that a company token's company is
- * still connected, and the company the endpoint acts on. Missing or bad tokens get 401, everything
+ * still connected, and the company the endpoint acts on. Missing or bad tokens get 401 `invalidUser`
+ * (Concur's documented code for an invalid or missing Authorization header), everything
  * else 403, in Concur's error shape with an RFC 6750 `WWW-Authenticate` header.
  */
 import type { FastifyRequest } from 'fastify';
@@ -31,7 +32,7 @@ export interface TokenGuard {
 const TYPE_NAMES: Record<TokenType, string> = { app: 'an app token', company: 'a company token', user: 'a user token' };
 
 function unauthorized(message: string): ConcurApiError {
-  return new ConcurApiError(401, 'invalidToken', message, { 'www-authenticate': `Bearer error="invalid_token", error_description="${message.replaceAll('"', "'")}"` });
+  return new ConcurApiError(401, 'invalidUser', message, { 'www-authenticate': `Bearer error="invalid_token", error_description="${message.replaceAll('"', "'")}"` });
 }
 
 function forbidden(message: string, scope?: readonly string[]): ConcurApiError {

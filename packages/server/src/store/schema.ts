@@ -3,7 +3,7 @@
  * milliseconds, JSON is text, and flags are booleans that SQLite hands back as 0/1 (read them through
  * `toBool`).
  */
-import type { ColumnType, Generated, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /** A boolean column: written as a boolean, read back as a boolean (PostgreSQL) or 0/1 (SQLite). */
 export type Flag = ColumnType<boolean | 0 | 1, boolean, boolean>;
@@ -33,6 +33,9 @@ export interface UsersTable {
   roles: string;
   is_operator: Flag;
   created_at: number;
+  manager_id: ColumnType<string | null, string | null | undefined, string | null>;
+  employee_id: ColumnType<string | null, string | null | undefined, string | null>;
+  is_test: ColumnType<boolean | 0 | 1, boolean | undefined, boolean>;
 }
 
 /** Console sign-ins; the cookie holds the token, the table only its SHA-256. */
@@ -170,6 +173,123 @@ export interface RefreshTokensTable {
   revoked_at: number | null;
 }
 
+/** Travel agency offices; a request's agency is its event `groups`. */
+export interface TravelAgenciesTable {
+  id: string;
+  company_id: string;
+  name: string;
+  email_address: string;
+  app_id: string | null;
+  created_at: number;
+}
+
+/** Request approval workflows, per company. */
+export interface WorkflowsTable {
+  id: string;
+  company_id: string;
+  name: string;
+  approved_step_code: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The ordered steps of a workflow. */
+export interface WorkflowStepsTable {
+  workflow_id: string;
+  position: number;
+  role_code: string;
+  custom_role: string | null;
+  name: string;
+  approver_type: 'MANAGER' | 'USER' | 'GROUP' | 'CONNECTOR';
+  approver_user_id: string | null;
+  approver_group: string | null;
+  connector_id: string | null;
+  notify: Flag;
+  step_code: string | null;
+  status_key: string;
+}
+
+/** Members of named approver groups (e.g. the TMC agents). */
+export interface ApproverGroupMembersTable {
+  company_id: string;
+  group_name: string;
+  user_id: string;
+}
+
+/** Request policies, each assigned one workflow. */
+export interface RequestPoliciesTable {
+  id: string;
+  company_id: string;
+  name: string;
+  workflow_id: string;
+  is_default: Flag;
+  created_at: number;
+}
+
+/** Concur Requests. */
+export interface RequestsTable {
+  id: string;
+  company_id: string;
+  request_key: string;
+  owner_id: string;
+  policy_id: string;
+  travel_agency_id: string | null;
+  name: string;
+  business_purpose: string;
+  comment: string;
+  start_date: string | null;
+  start_time: string | null;
+  end_date: string | null;
+  end_time: string | null;
+  main_destination: string | null;
+  custom_fields: string;
+  status_code: string;
+  step_position: number | null;
+  approver_id: string | null;
+  ever_sent_back: Flag;
+  closed: Flag;
+  canceled_post_approval: Flag;
+  created_at: number;
+  submitted_at: number | null;
+  approved_at: number | null;
+  updated_at: number;
+  version: number;
+}
+
+/** Expected expenses of a request. */
+export interface RequestExpensesTable {
+  id: string;
+  request_id: string;
+  expense_type: string;
+  transaction_date: string | null;
+  amount_value: string | null;
+  amount_currency: string | null;
+  description: string;
+  is_payment_card_related: Flag;
+  created_at: number;
+}
+
+/** Comments on a request (workflow actions' comments included). */
+export interface RequestCommentsTable {
+  id: string;
+  request_id: string;
+  author_id: string | null;
+  value: string;
+  created_at: number;
+}
+
+/** The event outbox: every event, written in the transaction of the change that caused it. */
+export interface EventsTable {
+  seq: Generated<number>;
+  id: string;
+  company_id: string;
+  topic: string;
+  event_type: string;
+  request_id: string;
+  payload: string;
+  created_at: number;
+}
+
 /** Every table, by name. */
 export interface Database {
   companies: CompaniesTable;
@@ -186,6 +306,15 @@ export interface Database {
   request_tokens: RequestTokensTable;
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
+  travel_agencies: TravelAgenciesTable;
+  workflows: WorkflowsTable;
+  workflow_steps: WorkflowStepsTable;
+  approver_group_members: ApproverGroupMembersTable;
+  request_policies: RequestPoliciesTable;
+  requests: RequestsTable;
+  request_expenses: RequestExpensesTable;
+  request_comments: RequestCommentsTable;
+  events: EventsTable;
 }
 
 /** Rows as read back, per table. */
@@ -194,6 +323,10 @@ export type UserRow = Selectable<UsersTable>;
 export type ConnectorRow = Selectable<ConnectorsTable>;
 export type ConnectorServiceRow = Selectable<ConnectorServicesTable>;
 export type ApplicationRow = Selectable<ApplicationsTable>;
+export type WorkflowStepRow = Selectable<WorkflowStepsTable>;
+export type RequestRow = Selectable<RequestsTable>;
+export type RequestUpdate = Updateable<RequestsTable>;
+export type NewRequest = Insertable<RequestsTable>;
 
 /** Column changes, per table. */
 export type CompanyUpdate = Updateable<CompaniesTable>;

@@ -2,6 +2,7 @@
  * A real patchbay for tests: the real app over a real store, listening on 127.0.0.1 port 0, with a
  * platform operator, one company and its connector administrator already created.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config.ts';
 import { openPatchbay, type Patchbay } from '../../src/runtime.ts';
 import { addSafeListHost, createCompany, createUser, type Edition } from '../../src/companies/companies.ts';
@@ -46,12 +47,24 @@ export interface TestServer {
 
 const PASSWORD = 'correct-horse-battery';
 
+/** A port that is free now (the kernel's choice for port 0), for a server that must know its URL before listening. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 /** Starts patchbay on a fresh (or the given) database. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await STORE_KINDS[0]!.create());
+  // The public URL (events' hrefs, token issuer) must be the address the server really listens on.
+  const port = await freePort();
   const env: Record<string, string> = {
     PATCHBAY_DATA_DIR: database.dataDir,
-    PATCHBAY_PORT: '0',
+    PATCHBAY_PORT: String(port),
+    PATCHBAY_PUBLIC_URL: `http://127.0.0.1:${port}`,
     PATCHBAY_LOG_LEVEL: 'silent',
     PATCHBAY_ALLOW_PRIVATE_ADDRESSES: options.allowPrivateAddresses ?? 'loopback',
     PATCHBAY_OUTBOUND_TIMEOUT_MS: String(options.outboundTimeoutMs ?? 5_000),
@@ -79,7 +92,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const operator = await addUser(null, []);
   const main = await addCompany({ edition: 'PROFESSIONAL', developmentPartner: true, roles: ['WEB_SERVICES_ADMINISTRATOR'] });
   await options.beforeListen?.(patchbay);
-  const url = await patchbay.app.listen({ host: '127.0.0.1', port: 0 });
+  const url = await patchbay.app.listen({ host: '127.0.0.1', port });
   let closed = false;
   return {
     url,
