@@ -1,11 +1,13 @@
 /**
  * The demo that `npm start` brings up: a company, its connector administrator, a plain employee, a
- * platform operator, a safe list holding localhost, and an OAuth2 application with a well-known client
- * id and secret. Idempotent: running it again changes nothing.
+ * platform operator, a safe list holding localhost, an OAuth2 application with a well-known client id
+ * and secret, and a Request workflow (the employee's manager approves) on the default Request policy.
+ * Idempotent: running it again changes nothing.
  */
 import type { Store } from './store/store.ts';
 import { addSafeListHost, createCompany, createUser, getCompany } from './companies/companies.ts';
 import { createApplication } from './identity/applications.ts';
+import { savePolicy, saveWorkflow, updateUserWorkflowFields } from './requests/workflow-admin.ts';
 
 /** The demo's fixed identities, as the README gives them. */
 export const DEMO = {
@@ -28,8 +30,15 @@ export async function seedDemo(store: Store): Promise<void> {
   await store.transaction(async (trx) => {
     if (await getCompany(trx, DEMO.companyId)) return;
     await createCompany(trx, null, { id: DEMO.companyId, name: DEMO.companyName, edition: 'PROFESSIONAL', developmentPartner: true, entityId: DEMO.entityId });
-    await createUser(trx, null, { companyId: DEMO.companyId, ...DEMO.admin, roles: ['WEB_SERVICES_ADMINISTRATOR', 'EMPLOYEE'] });
-    await createUser(trx, null, { companyId: DEMO.companyId, ...DEMO.employee, roles: ['EMPLOYEE'] });
+    const admin = await createUser(trx, null, { companyId: DEMO.companyId, ...DEMO.admin, roles: ['WEB_SERVICES_ADMINISTRATOR', 'REQUEST_ADMIN', 'EMPLOYEE'] });
+    const employee = await createUser(trx, null, { companyId: DEMO.companyId, ...DEMO.employee, roles: ['EMPLOYEE'] });
+    await updateUserWorkflowFields(trx, null, DEMO.companyId, employee.id, { managerId: admin.id });
+    const workflow = await saveWorkflow(trx, null, DEMO.companyId, {
+      name: 'Standard Request Approval',
+      approvedStepCode: 'REQAPPR',
+      steps: [{ roleCode: 'REQ_MANAGER', approverType: 'MANAGER', notify: true, stepCode: 'PENDMGRA' }],
+    });
+    await savePolicy(trx, null, DEMO.companyId, { name: 'Standard Travel Request', workflowId: workflow.id, isDefault: true });
     await createUser(trx, null, { companyId: null, ...DEMO.operator, roles: [] });
     await addSafeListHost(trx, null, DEMO.companyId, 'localhost');
     await createApplication(
