@@ -12,6 +12,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.ts';
 import { PatchbayError, type ErrorEnvelope } from './http/errors.ts';
 import { ConcurApiError } from './http/concur-errors.ts';
+import { NulCharacterError, containsNul } from './http/input-guards.ts';
 import { createMetrics } from './observability/metrics.ts';
 import type { SecretBox } from './security/secret-box.ts';
 import type { Store } from './store/store.ts';
@@ -60,6 +61,12 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // The admin API takes JSON only: a text/plain body is a 415, not a string that reaches validation.
   app.removeContentTypeParser('text/plain');
+
+  app.addHook('preValidation', async (request) => {
+    if (containsNul(request.params)) throw new NulCharacterError('path');
+    if (containsNul(request.query)) throw new NulCharacterError('query string');
+    if (containsNul(request.body)) throw new NulCharacterError('request body');
+  });
 
   const metrics = createMetrics();
   app.addHook('onResponse', async (request, reply) => {

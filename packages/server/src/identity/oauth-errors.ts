@@ -36,6 +36,7 @@ export const OAUTH_CAUSES = {
   credtypeInvalid: { error: 'invalid_request', code: 120, status: 400, description: 'credtype is invalid' },
   requestTokenBad: { error: 'invalid_grant', code: 19, status: 400, description: 'Incorrect credentials. Please Retry (the request token is unknown, used or expired)' },
   malformedBody: { error: 'invalid_request', code: 400, status: 400, description: 'the body must be application/x-www-form-urlencoded with each parameter once' },
+  nulCharacter: { error: 'invalid_request', code: 400, status: 400, description: 'a parameter contains a NUL character (\\u0000), which no parameter accepts' },
 } as const satisfies Record<string, OAuthCause>;
 
 /** The name of one of `OAUTH_CAUSES`. */

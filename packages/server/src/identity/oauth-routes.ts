@@ -8,6 +8,7 @@ import type { Store } from '../store/store.ts';
 import type { KeyRing } from './signing-keys.ts';
 import type { TokenGuard } from './token-guard.ts';
 import { OAuthError } from './oauth-errors.ts';
+import { NulCharacterError } from '../http/input-guards.ts';
 import { exchangeToken, revokeUserGrants, type OAuthDeps } from './oauth.ts';
 
 /** A token request is a handful of short parameters; anything bigger is not one. */
@@ -39,6 +40,8 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps & { keys
   // The token endpoint lives in its own scope: it alone takes form bodies, and it answers every
   // failure, parsing included, in Concur's OAuth2 error shape.
   await app.register(async (scope) => {
+    // Concur's token endpoint takes form bodies only; JSON is refused (415, answered as invalid_request).
+    scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: TOKEN_BODY_LIMIT_BYTES }, (_request, body, done) => {
       try {
         done(null, parseForm(body as string));
@@ -46,11 +49,13 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps & { keys
         done(error as Error, undefined);
       }
     });
-    scope.setErrorHandler((error: FastifyError | OAuthError, request, reply) => {
+    scope.setErrorHandler((error: FastifyError | OAuthError | NulCharacterError, request, reply) => {
       const oauth =
         error instanceof OAuthError
           ? error
-          : error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          : error instanceof NulCharacterError
+            ? new OAuthError('nulCharacter')
+            : error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
             ? new OAuthError('malformedBody', 'the body is too large')
             : error.statusCode && error.statusCode < 500
               ? new OAuthError('malformedBody', error.message)

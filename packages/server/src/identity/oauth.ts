@@ -114,12 +114,21 @@ async function connectCompany(deps: OAuthDeps, app: Application, params: Readonl
     // The conditional update makes the token single-use even when two exchanges race.
     const consumed = await trx.updateTable('request_tokens').set({ used_at: now }).where('token_hash', '=', row.token_hash).where('used_at', 'is', null).executeTakeFirst();
     if (Number(consumed.numUpdatedRows) !== 1) throw new OAuthError('requestTokenBad');
-    const existing = await trx.selectFrom('company_connections').select('app_id').where('app_id', '=', app.id).where('company_id', '=', row.company_id).executeTakeFirst();
-    if (existing) {
-      await trx.updateTable('company_connections').set({ connected_at: now, connected_by: row.created_by, disconnected_at: null }).where('app_id', '=', app.id).where('company_id', '=', row.company_id).execute();
-    } else {
-      await trx.insertInto('company_connections').values({ app_id: app.id, company_id: row.company_id, connected_at: now, connected_by: row.created_by, disconnected_at: null }).execute();
-    }
+    // Insert-or-reconnect without a read-then-write race: a live connection keeps its start (so its
+    // tokens stay valid); a disconnected one starts anew.
+    await trx
+      .insertInto('company_connections')
+      .values({ app_id: app.id, company_id: row.company_id, connected_at: now, connected_by: row.created_by, disconnected_at: null })
+      .onConflict((conflict) => conflict.columns(['app_id', 'company_id']).doNothing())
+      .execute();
+    await trx
+      .updateTable('company_connections')
+      .set({ connected_at: now, connected_by: row.created_by, disconnected_at: null })
+      .where('app_id', '=', app.id)
+      .where('company_id', '=', row.company_id)
+      .where('disconnected_at', 'is not', null)
+      .execute();
+    claims.connectedAt = (await connectedSince(trx, app.id, row.company_id)) ?? undefined;
     await recordAudit(trx, null, { companyId: row.company_id, action: 'company.connected', targetType: 'application', targetId: app.id, details: { application: app.name, requestTokenCreatedBy: row.created_by } });
     return storeRefreshToken(trx, claims);
   });
@@ -168,16 +177,11 @@ async function refreshGrant(deps: OAuthDeps, app: Application, params: Readonly<
   const row = await deps.store.db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', hashToken(params.refresh_token)).executeTakeFirst();
   if (!row || row.revoked_at !== null || row.expires_at <= Date.now()) throw new OAuthError('refreshBad');
   if (row.app_id !== app.id) throw new OAuthError('notIssuedToYou');
-  if (row.principal_type === 'company' && !(await isConnected(deps.store.db, app.id, row.company_id))) throw new OAuthError('refreshBad', 'the company is no longer connected to this application');
+  const connectedAt = row.principal_type === 'company' ? await connectedSince(deps.store.db, app.id, row.company_id) : null;
+  if (row.principal_type === 'company' && connectedAt === null) throw new OAuthError('refreshBad', 'the company is no longer connected to this application');
   const granted = (JSON.parse(row.scopes) as string[]).filter((scope) => app.scopes.includes(scope));
-  const claims: TokenClaims = { type: row.principal_type, appId: app.id, scopes: narrowScopes(granted, params.scope), companyId: row.company_id, userId: row.user_id };
+  const claims: TokenClaims = { type: row.principal_type, appId: app.id, scopes: narrowScopes(granted, params.scope), companyId: row.company_id, userId: row.user_id, connectedAt: connectedAt ?? undefined };
   return respond(deps, claims, { token: params.refresh_token, expiresAt: row.expires_at });
-}
-
-/** Whether the company is connected to the application now. */
-export async function isConnected(db: Executor, appId: string, companyId: string): Promise<boolean> {
-  const row = await db.selectFrom('company_connections').select('disconnected_at').where('app_id', '=', appId).where('company_id', '=', companyId).executeTakeFirst();
-  return row !== undefined && row.disconnected_at === null;
 }
 
 /** When the company's current connection to the app began, or null when it is not connected. */

@@ -59,8 +59,8 @@ export function createTokenGuard(store: Store, tokens: TokenIssuer): TokenGuard 
       if (!app || !toBool(app.active)) throw unauthorized('The application this token was issued to is disabled.');
       if (token.type === 'company') {
         const since = await connectedSince(store.db, token.appId, token.companyId!);
-        // A token issued before the current connection began belongs to an earlier, revoked one.
-        if (since === null || since > token.issuedAt * 1000 + 999) throw unauthorized('The company is no longer connected to this application; the token was revoked.');
+        // A token of an earlier connection (disconnected since, even if reconnected) is revoked.
+        if (since === null || since !== token.connectedAt) throw unauthorized('The company is no longer connected to this application; the token was revoked.');
       }
       if (token.type === 'user') {
         const user = await store.db.selectFrom('users').select('company_id').where('id', '=', token.userId!).executeTakeFirst();

@@ -21,6 +21,11 @@ export interface TokenClaims {
   companyId: string | null;
   /** Set for user tokens. */
   userId: string | null;
+  /**
+   * For company tokens: when the company's connection to the app began (epoch ms). A token stays valid
+   * only while that same connection lasts, so a disconnect revokes it even if the company reconnects.
+   */
+  connectedAt?: number | undefined;
 }
 
 /** A verified access token. */
@@ -70,6 +75,7 @@ export function createTokenIssuer(keys: KeyRing, issuer: string): TokenIssuer {
           'concur.scopes': claims.scopes,
           'concur.version': 3,
           ...(claims.companyId ? { 'concur.company': claims.companyId } : {}),
+          ...(claims.connectedAt !== undefined ? { 'patchbay.connectedAt': claims.connectedAt } : {}),
         },
         subjectOf(claims),
         '*',
@@ -113,12 +119,14 @@ export function createTokenIssuer(keys: KeyRing, issuer: string): TokenIssuer {
         throw new TokenRejected('The token is not an access token.');
       }
       const company = payload['concur.company'];
+      const connectedAt = payload['patchbay.connectedAt'];
       return {
         type,
         appId,
         scopes: scopes as string[],
         companyId: type === 'app' ? null : typeof company === 'string' ? company : null,
         userId: type === 'user' ? payload.sub! : null,
+        connectedAt: typeof connectedAt === 'number' ? connectedAt : undefined,
         tokenId: payload.jti!,
         issuedAt: payload.iat!,
         expiresAt: payload.exp!,

@@ -128,6 +128,22 @@ for (const { kind, skip } of await storeSuites()) {
       assertOAuthError(await token(server.url, form(user.loginId, user.password, { credtype: 'saml' })), 400, 'invalid_request', 120);
     });
 
+    test('a login ID with odd characters is just a wrong login: 400 invalid_grant 5; a NUL anywhere is malformed input: 400 invalid_request; never 500', async () => {
+      for (const username of ['x'.repeat(10_000), '\ud800', '%00', "' OR '1'='1"]) {
+        assertOAuthError(await token(server.url, { grant_type: 'password', client_id: app.id, client_secret: app.secret, username, password: user.password }), 400, 'invalid_grant', 5);
+      }
+      for (const username of [`${user.loginId}\u0000`, 'a\u0000b@example.test', '\u0000']) {
+        assertOAuthError(await token(server.url, { grant_type: 'password', client_id: app.id, client_secret: app.secret, username, password: user.password }), 400, 'invalid_request', 400);
+      }
+    });
+
+    test('console sign-in with a NUL in the login ID: 400 validation_failed, never 500', async () => {
+      const signInAnswer = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ loginId: `${user.loginId}\u0000`, password: user.password }) });
+      const body = await signInAnswer.text();
+      assert.equal(signInAnswer.status, 400, body);
+      assert.equal(JSON.parse(body).error.code, 'validation_failed');
+    });
+
     test('a reused request token: 400 invalid_grant 19', async () => {
       const requestToken = await createRequestToken(admin, server.companyId, app.id);
       ok(await token(server.url, companyForm(app, server.companyId, requestToken)));
@@ -226,6 +242,17 @@ for (const { kind, skip } of await storeSuites()) {
       }
     });
 
+    test('parameters named like Object.prototype members are ordinary unknown parameters', async () => {
+      const base = new URLSearchParams(clientCredentials()).toString();
+      for (const extra of ['__proto__=x', '__proto__[grant_type]=password', 'constructor=x', 'hasOwnProperty=x', 'toString=1', 'valueOf=', 'redirect_uri=https://ignored.example.test/']) {
+        ok(await postToken(server.url, `${base}&${extra}`));
+      }
+      assertOAuthError(await postToken(server.url, `${base}&__proto__=a&__proto__=b`), 400, 'invalid_request');
+      assertOAuthError(await postToken(server.url, `__proto__=client_credentials&client_id=${app.id}&client_secret=${app.secret}`), 400, 'invalid_request', 65);
+      assertOAuthError(await postToken(server.url, `grant_type=toString&client_id=${app.id}&client_secret=${app.secret}`), 400, 'unsupported_grant_type');
+      assertOAuthError(await postToken(server.url, `grant_type=password&credtype=authtoken&client_id=${app.id}&client_secret=${app.secret}&username=${server.companyId}&password=constructor`), 400, 'invalid_grant', 19);
+    });
+
     test('an oversized body (>16 KB): 400 invalid_request, even with valid credentials', async () => {
       const body = `${new URLSearchParams(clientCredentials()).toString()}&padding=${'x'.repeat(17 * 1024)}`;
       assertOAuthError(await postToken(server.url, body), 400, 'invalid_request');
@@ -244,7 +271,7 @@ for (const { kind, skip } of await storeSuites()) {
       }
       // Junk that parses as a form has no grant_type.
       assertOAuthError(await postToken(server.url, '%%%&&&==='), 400, 'invalid_request', 65);
-      assertOAuthError(await postToken(server.url, '\u0000\u0001\u0002'), 400, 'invalid_request', 65);
+      assertOAuthError(await postToken(server.url, '\u0000\u0001\u0002'), 400, 'invalid_request', 400);
       // A charset parameter on the form type is fine.
       ok(await postToken(server.url, form, `${FORM}; charset=utf-8`));
     });
