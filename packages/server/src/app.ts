@@ -23,7 +23,8 @@ import { oauthRoutes } from './identity/oauth-routes.ts';
 import type { KeyRing } from './identity/signing-keys.ts';
 import type { TokenGuard } from './identity/token-guard.ts';
 import type { TokenIssuer } from './identity/tokens.ts';
-import { topicRoutes } from './events/topics.ts';
+import { essRoutes } from './events/routes.ts';
+import type { WebhookSigner } from './events/webhook-keys.ts';
 import { requestRoutes } from './requests/routes.ts';
 import { requestAdminRoutes } from './requests/admin-routes.ts';
 import { companyRoutes } from './companies/routes.ts';
@@ -41,6 +42,9 @@ export interface AppDeps {
   keys: KeyRing;
   tokens: TokenIssuer;
   guard: TokenGuard;
+  webhookSigner: WebhookSigner;
+  /** Called after a transaction that published events commits, so delivery starts at once. */
+  onEventsCommitted: () => void;
 }
 
 /** Builds the Fastify app; call `listen` on it, or `inject` in tests. */
@@ -123,9 +127,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   connectorRoutes(app, { store, secrets: deps.secrets, outbound: deps.outbound });
   applicationRoutes(app, store, deps.keys);
   await oauthRoutes(app, { store, tokens: deps.tokens, keys: deps.keys, guard: deps.guard, geolocation: config.publicUrl });
-  topicRoutes(app, deps.guard);
-  await requestRoutes(app, { store, guard: deps.guard, publicUrl: config.publicUrl });
-  requestAdminRoutes(app, store);
+  await essRoutes(app, { store, guard: deps.guard, signer: deps.webhookSigner, allowHttpEndpoints: config.allowHttpWebhooks });
+  await requestRoutes(app, { store, guard: deps.guard, publicUrl: config.publicUrl, onEventsCommitted: deps.onEventsCommitted });
+  requestAdminRoutes(app, store, config.publicUrl);
 
   if (existsSync(CONSOLE_DIR)) {
     await app.register(fastifyStatic, { root: CONSOLE_DIR, prefix: '/', wildcard: false, index: ['index.html'] });

@@ -29,6 +29,12 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly shutdownTimeoutMs: number;
   readonly demo: boolean;
+  readonly deliveryTimeoutMs: number;
+  readonly deliveryConcurrency: number;
+  readonly allowHttpWebhooks: boolean;
+  readonly webhookClientCertFile: string | null;
+  readonly webhookClientKeyFile: string | null;
+  readonly clockSpeed: number;
 }
 
 /** How one option is read from text and described in `--help`. */
@@ -60,6 +66,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'cookieSecure', flag: '--cookie-secure', env: 'PATCHBAY_COOKIE_SECURE', kind: 'boolean', defaultText: 'true when the public URL is https', help: 'Mark the session cookie Secure.' },
   { key: 'logLevel', flag: '--log-level', env: 'PATCHBAY_LOG_LEVEL', kind: 'choice', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], defaultText: 'info', help: 'Structured (JSON) log level.' },
   { key: 'shutdownTimeoutMs', flag: '--shutdown-timeout-ms', env: 'PATCHBAY_SHUTDOWN_TIMEOUT_MS', kind: 'integer', defaultText: '10000', help: 'On SIGTERM/SIGINT, how long in-flight work may take before the process exits anyway.' },
+  { key: 'deliveryTimeoutMs', flag: '--delivery-timeout-ms', env: 'PATCHBAY_DELIVERY_TIMEOUT_MS', kind: 'integer', defaultText: '60000', help: 'How long a webhook has to acknowledge an event (ESS allows 60 s); slower answers are retried.' },
+  { key: 'deliveryConcurrency', flag: '--delivery-concurrency', env: 'PATCHBAY_DELIVERY_CONCURRENCY', kind: 'integer', defaultText: '64', help: 'Webhook deliveries in flight at once per patchbay instance (a quarter of them at most to one subscription).' },
+  { key: 'allowHttpWebhooks', flag: '--allow-http-webhooks', env: 'PATCHBAY_ALLOW_HTTP_WEBHOOKS', kind: 'boolean', defaultText: 'false (true with --demo)', help: 'Accept http:// webhook endpoints (local development only; ESS delivers over https).' },
+  { key: 'webhookClientCertFile', flag: '--webhook-client-cert-file', env: 'PATCHBAY_WEBHOOK_CLIENT_CERT_FILE', kind: 'string', defaultText: '(none)', help: 'PEM client certificate presented to webhooks (mutual TLS, as Concur does). Needs --webhook-client-key-file.' },
+  { key: 'webhookClientKeyFile', flag: '--webhook-client-key-file', env: 'PATCHBAY_WEBHOOK_CLIENT_KEY_FILE', kind: 'string', defaultText: '(none)', help: 'PEM private key of the webhook client certificate.' },
+  { key: 'clockSpeed', flag: '--clock-speed', env: 'PATCHBAY_CLOCK_SPEED', kind: 'integer', defaultText: '1', help: 'How many times faster than real time the delivery retry and expiry clock runs (for tests: 3600 makes the 72-hour schedule pass in 72 s).' },
   { key: 'demo', flag: '--demo', env: 'PATCHBAY_DEMO', kind: 'boolean', defaultText: 'false', help: 'Create the demo company, users and safe list on start (idempotent), and allow loopback connectors.' },
   { key: 'configFile', flag: '--config', env: 'PATCHBAY_CONFIG', kind: 'string', defaultText: '(none)', help: 'A JSON file of options, keyed by the camelCase names (e.g. {"port": 9000}).' },
 ];
@@ -130,10 +142,21 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const logLevel = get<Config['logLevel']>('logLevel', 'info');
   const shutdownTimeoutMs = positive(raw, 'shutdownTimeoutMs', get('shutdownTimeoutMs', 10_000));
 
+  const deliveryTimeoutMs = positive(raw, 'deliveryTimeoutMs', get('deliveryTimeoutMs', 60_000));
+  const deliveryConcurrency = positive(raw, 'deliveryConcurrency', get('deliveryConcurrency', 64));
+  const allowHttpWebhooks = get('allowHttpWebhooks', demo);
+  const webhookClientCertFile = raw.has('webhookClientCertFile') ? path.resolve(cwd, get('webhookClientCertFile', '')) : null;
+  const webhookClientKeyFile = raw.has('webhookClientKeyFile') ? path.resolve(cwd, get('webhookClientKeyFile', '')) : null;
+  if ((webhookClientCertFile === null) !== (webhookClientKeyFile === null)) {
+    throw new ConfigError(`Give both ${sourceOf(raw, 'webhookClientCertFile')} and ${sourceOf(raw, 'webhookClientKeyFile')}, or neither: a client certificate needs its key.`);
+  }
+  const clockSpeed = positive(raw, 'clockSpeed', get('clockSpeed', 1));
+
   return Object.freeze({
     host, port, publicUrl, dataDir, databaseUrl, secretKey, secretKeyFile, extraCaFile, allowPrivateAddresses,
     outboundTimeoutMs, outboundMaxResponseBytes, bodyLimitBytes, sessionTtlHours, cookieSecure, logLevel,
-    shutdownTimeoutMs, demo,
+    shutdownTimeoutMs, demo, deliveryTimeoutMs, deliveryConcurrency, allowHttpWebhooks, webhookClientCertFile,
+    webhookClientKeyFile, clockSpeed,
   });
 }
 

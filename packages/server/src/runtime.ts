@@ -14,6 +14,9 @@ import { seedDemo } from './demo.ts';
 import { createKeyRing } from './identity/signing-keys.ts';
 import { createTokenIssuer } from './identity/tokens.ts';
 import { createTokenGuard, type TokenGuard } from './identity/token-guard.ts';
+import { createClock } from './events/clock.ts';
+import { startDeliveryWorker } from './events/delivery-worker.ts';
+import { createWebhookSigner, type WebhookSigner } from './events/webhook-keys.ts';
 
 /** A running (or ready to run) patchbay. */
 export interface Patchbay {
@@ -21,6 +24,8 @@ export interface Patchbay {
   readonly store: Store;
   /** Checks access tokens; Concur-compatible routes added to `app` use it. */
   readonly guard: TokenGuard;
+  /** Signs webhook bodies; its public keys are what subscribers verify with. */
+  readonly webhookSigner: WebhookSigner;
   /** Stops accepting requests, lets in-flight ones finish, then closes the store and the pools. */
   close(): Promise<void>;
 }
@@ -47,14 +52,39 @@ export async function openPatchbay(config: Config, location: StoreLocation = sto
     await keys.signingKey(); // generates the first key on first start, before any request needs it
     const tokens = createTokenIssuer(keys, config.publicUrl);
     const guard = createTokenGuard(store, tokens);
-    const app = await createApp({ config, store, secrets, outbound, keys, tokens, guard });
+    const webhookSigner = createWebhookSigner(store, secrets);
+    const webhookClient = createOutboundClient({
+      ...(config.extraCaFile ? { extraCa: readFileSync(config.extraCaFile, 'utf8') } : {}),
+      privateAddresses: config.allowPrivateAddresses,
+      timeoutMs: config.deliveryTimeoutMs,
+      maxResponseBytes: 64 * 1024,
+      allowHttp: config.allowHttpWebhooks,
+      ...(config.webhookClientCertFile && config.webhookClientKeyFile
+        ? { clientCertificate: { cert: readFileSync(config.webhookClientCertFile, 'utf8'), key: readFileSync(config.webhookClientKeyFile, 'utf8') } }
+        : {}),
+    });
+    // Routes wake the worker after committing events; the worker exists once the app does.
+    const deliveries = { wake: () => {} };
+    const app = await createApp({ config, store, secrets, outbound, keys, tokens, guard, webhookSigner, onEventsCommitted: () => deliveries.wake() });
+    const worker = startDeliveryWorker({
+      store,
+      client: webhookClient,
+      signer: webhookSigner,
+      clock: createClock(config.clockSpeed),
+      log: app.log,
+      concurrency: config.deliveryConcurrency,
+      timeoutMs: config.deliveryTimeoutMs,
+    });
+    deliveries.wake = worker.wake;
     return {
       app,
       store,
       guard,
+      webhookSigner,
       async close() {
         await app.close();
-        await outbound.close();
+        await worker.stop(config.shutdownTimeoutMs);
+        await Promise.all([outbound.close(), webhookClient.close()]);
         await store.close();
       },
     };

@@ -36,6 +36,10 @@ export interface OutboundClientOptions {
   timeoutMs: number;
   /** Largest response body accepted, in bytes. */
   maxResponseBytes: number;
+  /** A client certificate and key (PEM) presented for mutual TLS, as Concur's ESS presents one to webhooks. */
+  clientCertificate?: { cert: string; key: string };
+  /** Whether plain http:// URLs may be called (local development of webhook receivers only). */
+  allowHttp?: boolean;
 }
 
 /** One call to a connector. */
@@ -48,8 +52,11 @@ export interface OutboundRequest {
   headers?: Record<string, string>;
   /** Request body, sent with Content-Length (never chunked). */
   body?: string | Buffer;
-  /** The company's safe list: exact host names (case-insensitive) or '*.example.com' suffix entries. */
-  allowedHosts: readonly string[];
+  /**
+   * The company's safe list: exact host names (case-insensitive) or '*.example.com' suffix entries.
+   * Absent for calls that need no safe list (ESS webhooks); the address checks still apply.
+   */
+  allowedHosts?: readonly string[];
 }
 
 /** What became of one call: the HTTP response (any status, including 3xx) or a classified failure. */
@@ -93,6 +100,7 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
       minVersion: 'TLSv1.2',
       rejectUnauthorized: true,
       ...(ca === undefined ? {} : { ca }),
+      ...(options.clientCertificate ?? {}),
       lookup: guardedLookup(policy),
       timeout: timeoutMs,
     },
@@ -118,10 +126,10 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
     const host = bareHost(url.hostname);
     // url.host keeps a non-default port, which helps the developer find the right listener.
     const where = url.host;
-    if (url.protocol !== 'https:') {
+    if (url.protocol !== 'https:' && !(options.allowHttp && url.protocol === 'http:')) {
       return fail('not_https', `Refusing to call ${where} over ${url.protocol.slice(0, -1)}: connectors must be reached over https:// (TLS 1.2 or higher).`);
     }
-    if (!isHostAllowed(host, req.allowedHosts)) {
+    if (req.allowedHosts !== undefined && !isHostAllowed(host, req.allowedHosts)) {
       return fail('host_not_allowed', `${host} is not on the company's safe list of connector hosts; add it to the safe list before calling it.`);
     }
     if (net.isIP(host) !== 0) {

@@ -15,6 +15,7 @@ import { actorLabel, type Principal } from './principal.ts';
 import { authenticateClient, getApplication, narrowScopes, type Application, type Grant } from './applications.ts';
 import { OAuthError } from './oauth-errors.ts';
 import { ACCESS_TOKEN_SECONDS, type TokenClaims, type TokenIssuer } from './tokens.ts';
+import { companyConnected, companyDisconnected } from '../events/subscriptions.ts';
 
 /** Company Request Tokens are valid for 24 hours, as Concur's are. */
 export const REQUEST_TOKEN_MS = 24 * 3_600_000;
@@ -129,6 +130,7 @@ async function connectCompany(deps: OAuthDeps, app: Application, params: Readonl
       .where('disconnected_at', 'is not', null)
       .execute();
     claims.connectedAt = (await connectedSince(trx, app.id, row.company_id)) ?? undefined;
+    if (claims.connectedAt === now) await companyConnected(trx, app.id, row.company_id);
     await recordAudit(trx, null, { companyId: row.company_id, action: 'company.connected', targetType: 'application', targetId: app.id, details: { application: app.name, requestTokenCreatedBy: row.created_by } });
     return storeRefreshToken(trx, claims);
   });
@@ -242,6 +244,7 @@ export async function disconnectCompany(db: Executor, actor: Principal, companyI
   const now = Date.now();
   const result = await db.updateTable('company_connections').set({ disconnected_at: now }).where('app_id', '=', appId).where('company_id', '=', companyId).where('disconnected_at', 'is', null).executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw notFound('A connection of this company to that application');
+  await companyDisconnected(db, appId, companyId);
   await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('app_id', '=', appId).where('company_id', '=', companyId).where('principal_type', '=', 'company').where('revoked_at', 'is', null).execute();
   await recordAudit(db, actor, { companyId, action: 'company.disconnected', targetType: 'application', targetId: appId, details: {} });
 }

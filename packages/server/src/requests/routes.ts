@@ -3,9 +3,9 @@
  * comments and expected expenses, user policies and travel agencies. Every failure is answered in
  * Concur's shape `{"errors":[{"errorCode","errorMessage"}]}`.
  */
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { ConcurApiError } from '../http/concur-errors.ts';
+import { ConcurApiError, concurErrorHandler } from '../http/concur-errors.ts';
 import type { TokenGuard } from '../identity/token-guard.ts';
 import type { SelectQueryBuilder } from 'kysely';
 import type { Store } from '../store/store.ts';
@@ -36,7 +36,7 @@ function queryParam(request: FastifyRequest, name: string): string | undefined {
 }
 
 /** Registers Request v4. */
-export async function requestRoutes(app: FastifyInstance, deps: { store: Store; guard: TokenGuard; publicUrl: string }): Promise<void> {
+export async function requestRoutes(app: FastifyInstance, deps: { store: Store; guard: TokenGuard; publicUrl: string; onEventsCommitted: () => void }): Promise<void> {
   const { store, guard, publicUrl } = deps;
 
   /** The token's company and acting user; `userId` is required with company tokens where Concur requires it. */
@@ -80,22 +80,7 @@ export async function requestRoutes(app: FastifyInstance, deps: { store: Store; 
       if (body === '') return done(null, undefined);
       json(request, body as string, done);
     });
-    scope.setErrorHandler((error: FastifyError | ConcurApiError, request, reply) => {
-      if (error instanceof ConcurApiError) return reply.code(error.status).headers(error.headers).send(error.body());
-      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-      if (status === 500) request.log.error({ err: error }, 'Request v4 call failed');
-      const body =
-        error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError
-          ? new ConcurApiError(400, 'invalidJson', `Invalid JSON structure: ${error.message}`)
-          : error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-            ? new ConcurApiError(413, 'badParam', 'The request body is too large.')
-            : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-              ? new ConcurApiError(415, 'badParam', 'Send the body as application/json.')
-              : status === 500
-                ? new ConcurApiError(500, 'internalServerError', 'Internal server error.')
-                : new ConcurApiError(status, 'badParam', error.message);
-      return reply.code(body.status).send(body.body());
-    });
+    scope.setErrorHandler(concurErrorHandler);
     scope.addHook('onSend', async (request, reply) => {
       const correlationId = request.headers['concur-correlationid'];
       reply.header('concur-correlationid', typeof correlationId === 'string' && UUID.test(correlationId) ? correlationId : request.id);
@@ -212,12 +197,13 @@ export async function requestRoutes(app: FastifyInstance, deps: { store: Store; 
         actor = { kind: 'user', userId: user.id };
       }
       const correlationId = request.headers['concur-correlationid'];
-      const { request: row } = await store.transaction(async (trx) =>
+      const { request: row, event } = await store.transaction(async (trx) =>
         performAction(trx, await findRequest(trx, caller.companyId, request.params.requestUuid), action, actor, comment, {
           publicUrl,
           correlationId: typeof correlationId === 'string' ? correlationId.toLowerCase() : randomUUID(),
         }),
       );
+      if (event) deps.onEventsCommitted();
       return resource(caller, row);
     });
 

@@ -1,7 +1,8 @@
 /**
  * The Request approval workflow: submit, approve, send back, recall, cancel, close and reopen. Each
  * action checks who may take it in the current state, moves the request, and writes the seed's
- * `statusChange` event to the outbox in the same transaction. A request's version number makes two
+ * `statusChange` event to the outbox, with one delivery per matching ESS subscription, in the same
+ * transaction. A request's version number makes two
  * racing actions on one request end in exactly one transition and one event.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import { toBool, type RequestRow, type RequestUpdate, type WorkflowStepRow } fro
 import type { Executor } from '../store/store.ts';
 import { buildStatusChangeEvent, type StatusChangeEvent, type StatusChangeInput } from './status-change-event.ts';
 import { describeStep, type RoleCode } from './workflow-roles.ts';
+import { enqueueDeliveries } from '../events/subscriptions.ts';
 
 /** The workflow actions of Request v4, in the order Concur lists them. */
 export const WORKFLOW_ACTIONS = ['submit', 'approve', 'recall', 'sendback', 'cancel', 'close', 'reopen'] as const;
@@ -256,10 +258,12 @@ export async function performAction(
       ...(context.correlationId ? { correlationId: context.correlationId } : {}),
       at: new Date(now),
     });
-    await db
+    const { seq } = await db
       .insertInto('events')
       .values({ id: published.id, company_id: request.company_id, topic: published.topic, event_type: published.eventType, request_id: request.id, payload: JSON.stringify(published), created_at: now })
-      .execute();
+      .returning('seq')
+      .executeTakeFirstOrThrow();
+    await enqueueDeliveries(db, { seq, topic: published.topic, companyId: request.company_id, groups: published.groups, eventType: published.eventType, orderingKey: request.id, publishedAt: now });
   }
   const after = await db.selectFrom('requests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();
   return { request: after, event: published };

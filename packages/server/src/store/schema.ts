@@ -288,6 +288,61 @@ export interface EventsTable {
   request_id: string;
   payload: string;
   created_at: number;
+  /** The `Concur-Signature` of `payload`, computed once for all of the event's deliveries. */
+  signature: ColumnType<string | null, string | null | undefined, string | null>;
+  signature_kid: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** ESS webhook subscriptions; `id` is the subscriber's globally unique name. */
+export interface SubscriptionsTable {
+  id: string;
+  app_id: string;
+  topic: string;
+  filter: string;
+  endpoint: string;
+  company_ids: string;
+  groups: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One event to deliver to one subscription. */
+export interface DeliveriesTable {
+  id: Generated<number>;
+  event_seq: number;
+  subscription_id: string;
+  /** Deliveries with the same key (one request's events) reach a subscription in order. */
+  ordering_key: string;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED' | 'EXPIRED';
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  published_at: number;
+  expires_at: number;
+  completed_at: number | null;
+}
+
+/** Every delivery attempt, kept 30 days. */
+export interface DeliveryAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  attempted_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string;
+}
+
+/** RSA keys that sign webhook bodies (`Concur-Signature`). */
+export interface WebhookSigningKeysTable {
+  kid: string;
+  private_key_encrypted: string;
+  public_key_pem: string;
+  created_at: number;
+  retired_at: number | null;
 }
 
 /** Every table, by name. */
@@ -315,6 +370,10 @@ export interface Database {
   request_expenses: RequestExpensesTable;
   request_comments: RequestCommentsTable;
   events: EventsTable;
+  subscriptions: SubscriptionsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+  webhook_signing_keys: WebhookSigningKeysTable;
 }
 
 /** Rows as read back, per table. */
@@ -327,6 +386,8 @@ export type WorkflowStepRow = Selectable<WorkflowStepsTable>;
 export type RequestRow = Selectable<RequestsTable>;
 export type RequestUpdate = Updateable<RequestsTable>;
 export type NewRequest = Insertable<RequestsTable>;
+export type SubscriptionRow = Selectable<SubscriptionsTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;
 
 /** Column changes, per table. */
 export type CompanyUpdate = Updateable<CompaniesTable>;

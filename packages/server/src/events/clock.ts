@@ -1,0 +1,23 @@
+/**
+ * The time event delivery runs on. In production it is the wall clock; for tests it can run faster,
+ * so that a 72-hour retry schedule passes in seconds (`--clock-speed`).
+ */
+
+/** A clock whose time may pass faster than real time. */
+export interface Clock {
+  /** The current time, epoch milliseconds. */
+  now(): number;
+  /** How many real milliseconds until the clock shows `at` (0 when it already has). */
+  realDelayUntil(at: number): number;
+}
+
+/** A clock running `speed` times as fast as real time, starting from now. */
+export function createClock(speed = 1): Clock {
+  if (!(speed >= 1)) throw new Error('The clock speed must be at least 1');
+  const origin = Date.now();
+  const now = () => (speed === 1 ? Date.now() : origin + Math.floor((Date.now() - origin) * speed));
+  return {
+    now,
+    realDelayUntil: (at) => Math.max(0, Math.ceil((at - now()) / speed)),
+  };
+}

@@ -1,0 +1,275 @@
+/**
+ * Delivers ESS events to webhooks, at least once. The worker claims due deliveries in batches under a
+ * lease (several patchbay instances on PostgreSQL share the work with `SKIP LOCKED`; a crashed
+ * instance's leases run out and its deliveries are claimed again), signs each event once, POSTs the
+ * exact signed bytes, and records every attempt. Only the oldest pending delivery of one request to
+ * one subscription is ever claimable, so a request's events reach a subscription in order while other
+ * requests proceed in parallel. A failing or hanging subscriber never takes more than a quarter of the
+ * worker's slots, so it cannot stall the others.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { OutboundClient, OutboundResult } from '../connectors/outbound-client.ts';
+import type { DeliveryRow } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+import type { Clock } from './clock.ts';
+import type { WebhookSigner } from './webhook-keys.ts';
+
+/** Responses ESS treats as temporary failures: retried with backoff. */
+export const RETRYABLE_STATUSES = new Set([401, 403, 429]);
+/** The first retry waits about a second; each next one twice as long, at most an hour. */
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_MAX_MS = 3_600_000;
+/** Attempts and finished deliveries are kept 30 days, as Concur keeps its delivery logs. */
+export const ATTEMPT_RETENTION_MS = 30 * 24 * 3_600_000;
+/** How much of a subscriber's answer an attempt record keeps. */
+const RESPONSE_EXCERPT_BYTES = 1_024;
+/** Without a wake-up, the worker looks for due work at least this often (other instances' events, retries). */
+const IDLE_POLL_MS = 250;
+
+/** What the worker needs. */
+export interface DeliveryWorkerOptions {
+  store: Store;
+  client: OutboundClient;
+  signer: WebhookSigner;
+  clock: Clock;
+  log: FastifyBaseLogger;
+  /** Deliveries in flight at once. */
+  concurrency: number;
+  /** How long a subscriber has to acknowledge. */
+  timeoutMs: number;
+}
+
+/** A running delivery worker. */
+export interface DeliveryWorker {
+  /** Tells the worker new deliveries were committed, so it claims them now instead of at the next poll. */
+  wake(): void;
+  /** Stops claiming, waits for in-flight deliveries (up to `deadlineMs`), then resolves. */
+  stop(deadlineMs: number): Promise<void>;
+}
+
+/** The wait before retry number `attempt` (1-based): exponential, with full jitter in its upper half. */
+export function backoffMs(attempt: number): number {
+  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt - 1, 30));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/** The wait a `Retry-After` header asks for (seconds or an HTTP date), or null. */
+export function retryAfterMs(header: string | undefined, now: number): number | null {
+  if (!header) return null;
+  if (/^\d{1,9}$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/** How one attempt ended, as the worker decides it. */
+type Verdict = { kind: 'delivered' } | { kind: 'retry'; waitMs: number | null } | { kind: 'failed' };
+
+/** ESS's rules: 2xx delivered; 5xx, 401, 403, 429 and I/O failures retried; other 4xx dropped. */
+export function verdictFor(result: OutboundResult, now: number): Verdict {
+  if (!result.ok) return { kind: 'retry', waitMs: null };
+  if (result.status >= 200 && result.status < 300) return { kind: 'delivered' };
+  if (result.status >= 500 || RETRYABLE_STATUSES.has(result.status)) return { kind: 'retry', waitMs: retryAfterMs(result.headers['retry-after'], now) };
+  if (result.status >= 400) return { kind: 'failed' };
+  // 1xx and 3xx are not acknowledgements (redirects are not followed): retry.
+  return { kind: 'retry', waitMs: null };
+}
+
+/** Starts the worker loop. */
+export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+  const { store, client, signer, clock, log } = options;
+  const owner = randomUUID();
+  const perSubscriptionLimit = Math.max(1, Math.floor(options.concurrency / 4));
+  // A lease outlives the longest possible attempt, so a live worker never loses a delivery it holds.
+  const leaseMs = options.timeoutMs + 30_000;
+  const inFlight = new Map<number, Promise<void>>();
+  const perSubscription = new Map<string, number>();
+  let stopping = false;
+  let wakeUp: (() => void) | null = null;
+  let woken = false;
+  let lastCleanup = 0;
+
+  function wake(): void {
+    woken = true;
+    wakeUp?.();
+  }
+
+  async function claim(limit: number): Promise<DeliveryRow[]> {
+    const now = clock.now();
+    const realNow = Date.now();
+    const busy = [...perSubscription].filter(([, count]) => count >= perSubscriptionLimit).map(([id]) => id);
+    // Only the oldest pending delivery of each (subscription, request) is a candidate.
+    let candidates = store.db
+      .selectFrom('deliveries as d')
+      .select('d.id')
+      .where('d.status', '=', 'PENDING')
+      .where('d.next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<', realNow)]))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('deliveries as e')
+              .select('e.id')
+              .whereRef('e.subscription_id', '=', 'd.subscription_id')
+              .whereRef('e.ordering_key', '=', 'd.ordering_key')
+              .where('e.status', '=', 'PENDING')
+              .whereRef('e.id', '<', 'd.id'),
+          ),
+        ),
+      )
+      .orderBy('d.next_attempt_at')
+      .orderBy('d.id')
+      .limit(limit);
+    if (busy.length > 0) candidates = candidates.where('d.subscription_id', 'not in', busy);
+    if (store.capabilities.skipLocked) candidates = candidates.forUpdate().skipLocked();
+    return store.transaction(async (trx) =>
+      trx
+        .updateTable('deliveries')
+        .set({ lease_owner: owner, lease_expires_at: realNow + leaseMs })
+        .where('id', 'in', candidates)
+        .where('status', '=', 'PENDING')
+        .returningAll()
+        .execute(),
+    );
+  }
+
+  /** The exact body bytes of an event and their signature, signing at most once per event. */
+  async function signedEvent(eventSeq: number): Promise<{ body: Buffer; signature: string; correlationId: string } | null> {
+    const event = await store.db.selectFrom('events').select(['payload', 'signature']).where('seq', '=', eventSeq).executeTakeFirst();
+    if (!event) return null;
+    const body = Buffer.from(event.payload, 'utf8');
+    let signature = event.signature;
+    if (signature === null) {
+      const signed = await signer.sign(body);
+      await store.db.updateTable('events').set({ signature: signed.signature, signature_kid: signed.kid }).where('seq', '=', eventSeq).where('signature', 'is', null).execute();
+      // Another worker may have signed it first; everyone sends the stored signature.
+      signature = (await store.db.selectFrom('events').select('signature').where('seq', '=', eventSeq).executeTakeFirstOrThrow()).signature ?? signed.signature;
+    }
+    return { body, signature, correlationId: (JSON.parse(event.payload) as { correlationId?: string }).correlationId ?? randomUUID() };
+  }
+
+  async function finish(delivery: DeliveryRow, changes: Partial<Pick<DeliveryRow, 'status' | 'attempts' | 'next_attempt_at' | 'last_status' | 'last_error' | 'completed_at'>>, attempt: { at: number; durationMs: number; status: number | null; error: string | null; excerpt: string } | null): Promise<void> {
+    await store.transaction(async (trx) => {
+      await trx.updateTable('deliveries').set({ ...changes, lease_owner: null, lease_expires_at: null }).where('id', '=', delivery.id).where('lease_owner', '=', owner).execute();
+      if (attempt) {
+        await trx.insertInto('delivery_attempts').values({ delivery_id: delivery.id, attempted_at: attempt.at, duration_ms: attempt.durationMs, status_code: attempt.status, error: attempt.error, response_excerpt: attempt.excerpt }).execute();
+      }
+    });
+  }
+
+  async function deliver(delivery: DeliveryRow): Promise<void> {
+    const subscription = await store.db.selectFrom('subscriptions').select(['endpoint']).where('id', '=', delivery.subscription_id).executeTakeFirst();
+    if (!subscription) {
+      await finish(delivery, { status: 'FAILED', last_error: 'The subscription was deleted.', completed_at: clock.now() }, null);
+      return;
+    }
+    if (clock.now() >= delivery.expires_at) {
+      await finish(delivery, { status: 'EXPIRED', last_error: 'Not delivered within 72 hours of publication.', completed_at: clock.now() }, null);
+      return;
+    }
+    const event = await signedEvent(delivery.event_seq);
+    if (!event) {
+      await finish(delivery, { status: 'FAILED', last_error: 'The event no longer exists.', completed_at: clock.now() }, null);
+      return;
+    }
+    const at = clock.now();
+    const result = await client.send({
+      url: subscription.endpoint,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'concur-signature': event.signature, 'concur-correlationid': event.correlationId },
+      body: event.body,
+    });
+    const now = clock.now();
+    const verdict = verdictFor(result, now);
+    const attempts = delivery.attempts + 1;
+    const attempt = {
+      at,
+      durationMs: result.durationMs,
+      status: result.ok ? result.status : null,
+      error: result.ok ? null : `${result.failure}: ${result.message}`,
+      excerpt: result.ok ? result.body.subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8') : '',
+    };
+    const lastStatus = result.ok ? result.status : null;
+    if (verdict.kind === 'delivered') {
+      await finish(delivery, { status: 'DELIVERED', attempts, last_status: lastStatus, last_error: null, completed_at: now }, attempt);
+    } else if (verdict.kind === 'failed') {
+      await finish(delivery, { status: 'FAILED', attempts, last_status: lastStatus, last_error: `The subscriber answered ${lastStatus}; ESS does not retry 4xx other than 401, 403 and 429.`, completed_at: now }, attempt);
+    } else {
+      const next = now + (verdict.waitMs ?? backoffMs(attempts));
+      const expired = next >= delivery.expires_at;
+      await finish(
+        delivery,
+        expired
+          ? { status: 'EXPIRED', attempts, last_status: lastStatus, last_error: attempt.error ?? `The subscriber answered ${lastStatus}.`, completed_at: now }
+          : { attempts, next_attempt_at: next, last_status: lastStatus, last_error: attempt.error ?? `The subscriber answered ${lastStatus}.` },
+        attempt,
+      );
+    }
+  }
+
+  function launch(delivery: DeliveryRow): void {
+    perSubscription.set(delivery.subscription_id, (perSubscription.get(delivery.subscription_id) ?? 0) + 1);
+    const running = deliver(delivery)
+      .catch((error: unknown) => log.error({ err: error, deliveryId: delivery.id }, 'delivery failed; it will be claimed again when its lease expires'))
+      .finally(() => {
+        inFlight.delete(delivery.id);
+        const left = (perSubscription.get(delivery.subscription_id) ?? 1) - 1;
+        if (left <= 0) perSubscription.delete(delivery.subscription_id);
+        else perSubscription.set(delivery.subscription_id, left);
+        wake();
+      });
+    inFlight.set(delivery.id, running);
+  }
+
+  async function cleanup(): Promise<void> {
+    const cutoff = clock.now() - ATTEMPT_RETENTION_MS;
+    await store.db.deleteFrom('delivery_attempts').where('attempted_at', '<', cutoff).execute();
+  }
+
+  async function nextDueDelay(): Promise<number> {
+    const next = await store.db.selectFrom('deliveries').select((eb) => eb.fn.min('next_attempt_at').as('at')).where('status', '=', 'PENDING').executeTakeFirst();
+    const at = next?.at === null || next?.at === undefined ? null : Number(next.at);
+    return at === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, clock.realDelayUntil(at));
+  }
+
+  const loop = (async () => {
+    while (!stopping) {
+      woken = false;
+      try {
+        const free = options.concurrency - inFlight.size;
+        const claimed = free > 0 ? await claim(free) : [];
+        for (const delivery of claimed) launch(delivery);
+        if (Date.now() - lastCleanup > 60_000) {
+          lastCleanup = Date.now();
+          await cleanup();
+        }
+        if (claimed.length > 0 && claimed.length === free) continue;
+        if (woken) continue;
+        const delay = inFlight.size >= options.concurrency ? IDLE_POLL_MS : await nextDueDelay();
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeUp = null;
+      } catch (error) {
+        // A failed claim (database restarting, say) is logged and tried again; the loop never dies.
+        log.error({ err: error }, 'delivery worker: claiming failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  })();
+
+  return {
+    wake,
+    async stop(deadlineMs) {
+      stopping = true;
+      wakeUp?.();
+      await loop;
+      const deadline = new Promise((resolve) => setTimeout(resolve, deadlineMs).unref());
+      await Promise.race([Promise.allSettled(inFlight.values()), deadline]);
+    },
+  };
+}
