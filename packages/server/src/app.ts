@@ -24,6 +24,7 @@ import type { KeyRing } from './identity/signing-keys.ts';
 import type { TokenGuard } from './identity/token-guard.ts';
 import type { TokenIssuer } from './identity/tokens.ts';
 import { essRoutes } from './events/routes.ts';
+import { essAdminRoutes } from './events/admin-routes.ts';
 import type { WebhookSigner } from './events/webhook-keys.ts';
 import { requestRoutes } from './requests/routes.ts';
 import { requestAdminRoutes } from './requests/admin-routes.ts';
@@ -128,6 +129,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   applicationRoutes(app, store, deps.keys);
   await oauthRoutes(app, { store, tokens: deps.tokens, keys: deps.keys, guard: deps.guard, geolocation: config.publicUrl });
   await essRoutes(app, { store, guard: deps.guard, signer: deps.webhookSigner, allowHttpEndpoints: config.allowHttpWebhooks });
+  essAdminRoutes(app, { store, signer: deps.webhookSigner, onEventsCommitted: deps.onEventsCommitted });
   await requestRoutes(app, { store, guard: deps.guard, publicUrl: config.publicUrl, onEventsCommitted: deps.onEventsCommitted });
   requestAdminRoutes(app, store, config.publicUrl);
 
