@@ -23,6 +23,8 @@ export interface TestServerOptions {
   /** Which store; SQLite by default. */
   database?: TestDatabase;
   outboundTimeoutMs?: number;
+  /** More PATCHBAY_* settings, e.g. `{ PATCHBAY_CLOCK_SPEED: '3600' }`. */
+  env?: Record<string, string>;
   /** Runs before the server listens, e.g. to add a route protected by `patchbay.guard`. */
   beforeListen?: (patchbay: Patchbay) => void | Promise<void>;
 }
@@ -75,7 +77,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     writeFileSync(file, options.extraCa);
     env.PATCHBAY_EXTRA_CA_FILE = file;
   }
-  const config = loadConfig([], env);
+  const config = loadConfig([], { ...env, ...options.env });
   const patchbay = await openPatchbay(config, database.location);
   const { store } = patchbay;
   let counter = 0;
