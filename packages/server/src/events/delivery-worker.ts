@@ -80,8 +80,9 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   const { store, client, signer, clock, log } = options;
   const owner = randomUUID();
   const perSubscriptionLimit = Math.max(1, Math.floor(options.concurrency / 4));
-  // A lease outlives the longest possible attempt, so a live worker never loses a delivery it holds.
-  const leaseMs = options.timeoutMs + 30_000;
+  // A lease outlives the longest possible attempt (plus time to record it), so a live worker never
+  // loses a delivery it holds, while a crashed instance's deliveries are free again soon after.
+  const leaseMs = options.timeoutMs + 5_000;
   const inFlight = new Map<number, Promise<void>>();
   const perSubscription = new Map<string, number>();
   let stopping = false;
@@ -233,6 +234,11 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   }
 
   const loop = (async () => {
+    // SQLite is used by one patchbay process at a time, so any lease left in it belongs to a process
+    // that died: release them now rather than waiting for them to run out.
+    if (!store.capabilities.skipLocked) {
+      await store.db.updateTable('deliveries').set({ lease_owner: null, lease_expires_at: null }).where('status', '=', 'PENDING').where('lease_owner', 'is not', null).execute().catch((error: unknown) => log.error({ err: error }, 'delivery worker: releasing old leases failed'));
+    }
     while (!stopping) {
       woken = false;
       try {
