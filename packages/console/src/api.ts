@@ -249,6 +249,223 @@ export interface Connection {
   connectedBy: string;
 }
 
+// Concur Request
+
+/** A Request v4 location (the console sets city and country code). */
+export interface RequestLocation {
+  city?: string;
+  countryCode?: string;
+  name?: string;
+  iataCode?: string;
+}
+
+/** A person as Request v4 shows them (owner, approver). */
+export interface RequestPerson {
+  id: string;
+  firstName: string;
+  lastName: string;
+}
+
+/** The workflow actions of Request v4. */
+export const REQUEST_ACTIONS = ['submit', 'approve', 'recall', 'sendback', 'cancel', 'close', 'reopen'] as const;
+/** One workflow action. */
+export type RequestAction = (typeof REQUEST_ACTIONS)[number];
+
+/** A request as Request v4 represents it; `operations` are the actions the signed-in user may take now. */
+export interface TravelRequest {
+  id: string;
+  requestId: string;
+  name: string;
+  businessPurpose?: string;
+  comment?: string;
+  approvalStatus: { code: 'NOT_SUBMITTED' | 'SUBMITTED' | 'APPROVED' | 'CANCELED' | 'SENTBACK'; name: string };
+  closed: boolean;
+  everSentBack: boolean;
+  owner?: RequestPerson;
+  approver?: RequestPerson;
+  startDate?: string;
+  endDate?: string;
+  mainDestination?: RequestLocation;
+  creationDate?: string;
+  submitDate?: string;
+  authorizedDate?: string;
+  lastModified?: string;
+  policy?: { id: string };
+  operations: Array<{ rel: RequestAction; href: string }>;
+}
+
+/** The fields of the New Request form. */
+export interface NewRequestFields {
+  name: string;
+  businessPurpose?: string;
+  comment?: string;
+  startDate?: string;
+  endDate?: string;
+  mainDestination?: { city: string; countryCode: string };
+}
+
+/** A comment on a request (workflow actions' comments included). */
+export interface RequestComment {
+  authorId: string | null;
+  authorName: string;
+  createdAt: string;
+  value: string;
+}
+
+/** A workflow step's role codes (the seed's, plus CUSTOM for an admin-named role). */
+export const ROLE_CODES = [
+  'REQ_MANAGER',
+  'REQ_PROCESSOR1',
+  'REQ_PROCESSOR_2',
+  'REQ_PROCESSOR3',
+  'CO_APPROVE',
+  'AUTH_APPROVE',
+  'BDGT_APPROVE',
+  'RISK_PROCESSOR',
+  'EXTERNAL_VALIDATION',
+  'CUSTOM',
+] as const;
+/** One role code. */
+export type RoleCode = (typeof ROLE_CODES)[number];
+
+/** What each role is, as Concur's workflow screens name it; the events' `role` follows in brackets. */
+export const ROLE_CODE_LABELS: Record<RoleCode, string> = {
+  REQ_MANAGER: 'Request Manager',
+  REQ_PROCESSOR1: 'Travel Agency (TMC)',
+  REQ_PROCESSOR_2: 'Request Administrator',
+  REQ_PROCESSOR3: 'Request Auditor',
+  CO_APPROVE: 'Cost Object Approver',
+  AUTH_APPROVE: 'Authorized Approver',
+  BDGT_APPROVE: 'Budget Manager',
+  RISK_PROCESSOR: 'Risk Manager',
+  EXTERNAL_VALIDATION: 'External Validation (legacy)',
+  CUSTOM: 'Custom role',
+};
+
+/** The events' `role` of each role code (custom roles use their own name). */
+export const EVENT_ROLES: Record<Exclude<RoleCode, 'CUSTOM'>, string> = {
+  REQ_MANAGER: 'RequestManager',
+  REQ_PROCESSOR1: 'TMC',
+  REQ_PROCESSOR_2: 'RequestAdministrator',
+  REQ_PROCESSOR3: 'RequestAuditor',
+  CO_APPROVE: 'CostObjectApprover',
+  AUTH_APPROVE: 'AuthorizedApprover',
+  BDGT_APPROVE: 'BudgetManager',
+  RISK_PROCESSOR: 'RiskManager',
+  EXTERNAL_VALIDATION: 'ExternalValidation',
+};
+
+/** Roles whose `currentApprovalStatus` is a numeric status key the admin sets per step. */
+export const NUMERIC_STATUS_ROLES: readonly RoleCode[] = ['REQ_PROCESSOR1', 'CUSTOM'];
+
+/** Who approves a step. */
+export const APPROVER_TYPES = ['MANAGER', 'USER', 'GROUP', 'CONNECTOR'] as const;
+/** One approver type. */
+export type ApproverType = (typeof APPROVER_TYPES)[number];
+
+/** One step as the admin edits it. */
+export interface WorkflowStepInput {
+  roleCode: RoleCode;
+  customRole?: string | null;
+  name?: string | null;
+  approverType: ApproverType;
+  approverUserId?: string | null;
+  approverGroup?: string | null;
+  connectorId?: string | null;
+  notify: boolean;
+  stepCode?: string | null;
+  statusKey?: string | null;
+}
+
+/** A saved step of a Request workflow. */
+export interface RequestWorkflowStep {
+  position: number;
+  roleCode: RoleCode;
+  customRole: string | null;
+  name: string;
+  approverType: ApproverType;
+  approverUserId: string | null;
+  approverGroup: string | null;
+  connectorId: string | null;
+  notify: boolean;
+  stepCode: string | null;
+  statusKey: string;
+}
+
+/** An approval workflow. */
+export interface Workflow {
+  id: string;
+  name: string;
+  approvedStepCode: string | null;
+  steps: RequestWorkflowStep[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What a workflow save sends. */
+export interface WorkflowInput {
+  name: string;
+  approvedStepCode: string | null;
+  steps: WorkflowStepInput[];
+}
+
+/** A Request policy: which workflow its requests follow. */
+export interface RequestPolicy {
+  id: string;
+  name: string;
+  workflowId: string;
+  isDefault: boolean;
+}
+
+/** A travel agency office. */
+export interface TravelAgency {
+  id: string;
+  name: string;
+  emailAddress: string;
+  appId: string | null;
+}
+
+/** An approver group. */
+export interface ApproverGroup {
+  name: string;
+  userIds: string[];
+}
+
+/** A user with their Request workflow fields. */
+export interface WorkflowUser {
+  id: string;
+  loginId: string;
+  name: string;
+  managerId: string | null;
+  employeeId: string | null;
+  isTest: boolean;
+}
+
+/** A stored statusChange event, exactly as the outbox holds it. */
+export interface StoredEvent {
+  id: string;
+  eventType: string;
+  timeStamp: string;
+  facts: Record<string, string | null>;
+  [key: string]: unknown;
+}
+
+/** One page of the event log, newest first. */
+export interface EventPage {
+  items: Array<{ seq: number; event: StoredEvent }>;
+  nextBefore: number | null;
+}
+
+/** Filters of the event log. */
+export interface EventFilter {
+  requestId?: string;
+  eventType?: string;
+  from?: string;
+  to?: string;
+  before?: number;
+  limit?: number;
+}
+
 /** Error thrown for every failed API call; `message` is meant for the user. */
 export class ApiError extends Error {
   /** HTTP status, or 0 when the server could not be reached. */
@@ -272,6 +489,8 @@ export class ApiError extends Error {
 
 interface ErrorEnvelope {
   error?: { code?: unknown; message?: unknown; field?: unknown; requestId?: unknown };
+  /** Concur's shape, answered by the Request routes' product functions. */
+  errors?: Array<{ errorCode?: unknown; errorMessage?: unknown }>;
 }
 
 function str(value: unknown): string | undefined {
@@ -286,11 +505,14 @@ async function toApiError(response: Response): Promise<ApiError> {
     body = undefined;
   }
   const error = body?.error;
+  const concur = Array.isArray(body?.errors) ? body.errors[0] : undefined;
   const message =
-    str(error?.message) ?? `The server answered ${response.status} ${response.statusText}`.trim();
+    str(error?.message) ??
+    str(concur?.errorMessage) ??
+    `The server answered ${response.status} ${response.statusText}`.trim();
   return new ApiError(
     response.status,
-    str(error?.code) ?? 'http_error',
+    str(error?.code) ?? str(concur?.errorCode) ?? 'http_error',
     message,
     str(error?.field),
     str(error?.requestId),
@@ -473,6 +695,104 @@ export class ApiClient {
   /** Disconnects the company from an application; the app's company tokens stop working. */
   disconnectApplication(companyId: string, appId: string): Promise<void> {
     return this.request('DELETE', `/api/companies/${enc(companyId)}/connections/${enc(appId)}`);
+  }
+
+  // Requests (the signed-in user's own, and those waiting for their approval)
+
+  private requestsPath(companyId: string, requestId?: string): string {
+    const base = `/api/companies/${enc(companyId)}/requests`;
+    return requestId === undefined ? base : `${base}/${enc(requestId)}`;
+  }
+  /** The signed-in user's requests, newest first. */
+  async listMyRequests(companyId: string): Promise<TravelRequest[]> {
+    return (await this.request<{ items: TravelRequest[] }>('GET', `${this.requestsPath(companyId)}?mine=1`)).items;
+  }
+  /** The requests waiting for the signed-in user's approval. */
+  async listRequestsToApprove(companyId: string): Promise<TravelRequest[]> {
+    return (await this.request<{ items: TravelRequest[] }>('GET', `${this.requestsPath(companyId)}?toApprove=1`)).items;
+  }
+  /** Creates a request of the signed-in user (Not Submitted). */
+  createRequest(companyId: string, fields: NewRequestFields): Promise<TravelRequest> {
+    return this.request('POST', this.requestsPath(companyId), fields);
+  }
+  /** One request, with the operations the signed-in user may take. */
+  getRequest(companyId: string, requestId: string): Promise<TravelRequest> {
+    return this.request('GET', this.requestsPath(companyId, requestId));
+  }
+  /** The request's comments, oldest first. */
+  async listRequestComments(companyId: string, requestId: string): Promise<RequestComment[]> {
+    return (await this.request<{ items: RequestComment[] }>('GET', `${this.requestsPath(companyId, requestId)}/comments`)).items;
+  }
+  /** Takes a workflow action; send back needs a comment. */
+  requestAction(companyId: string, requestId: string, action: RequestAction, comment?: string): Promise<TravelRequest> {
+    return this.request('POST', `${this.requestsPath(companyId, requestId)}/${enc(action)}`, comment ? { comment } : {});
+  }
+
+  // Request administration
+
+  private adminPath(companyId: string, rest: string): string {
+    return `/api/companies/${enc(companyId)}/${rest}`;
+  }
+  /** The company's approval workflows. */
+  async listWorkflows(companyId: string): Promise<Workflow[]> {
+    return (await this.request<{ items: Workflow[] }>('GET', this.adminPath(companyId, 'workflows'))).items;
+  }
+  /** One workflow. */
+  getWorkflow(companyId: string, workflowId: string): Promise<Workflow> {
+    return this.request('GET', this.adminPath(companyId, `workflows/${enc(workflowId)}`));
+  }
+  /** Creates a workflow, or replaces one when `workflowId` is given. */
+  saveWorkflow(companyId: string, input: WorkflowInput, workflowId?: string): Promise<Workflow> {
+    return workflowId === undefined
+      ? this.request('POST', this.adminPath(companyId, 'workflows'), input)
+      : this.request('PUT', this.adminPath(companyId, `workflows/${enc(workflowId)}`), input);
+  }
+  /** The company's Request policies. */
+  async listPolicies(companyId: string): Promise<RequestPolicy[]> {
+    return (await this.request<{ items: RequestPolicy[] }>('GET', this.adminPath(companyId, 'request-policies'))).items;
+  }
+  /** Creates a policy, or changes one when `policyId` is given. */
+  savePolicy(companyId: string, input: { name: string; workflowId: string; isDefault: boolean }, policyId?: string): Promise<RequestPolicy> {
+    return policyId === undefined
+      ? this.request('POST', this.adminPath(companyId, 'request-policies'), input)
+      : this.request('PUT', this.adminPath(companyId, `request-policies/${enc(policyId)}`), input);
+  }
+  /** The company's travel agency offices. */
+  async listTravelAgencies(companyId: string): Promise<TravelAgency[]> {
+    return (await this.request<{ items: TravelAgency[] }>('GET', this.adminPath(companyId, 'travel-agencies'))).items;
+  }
+  /** Adds a travel agency office. */
+  createTravelAgency(companyId: string, input: { name: string; emailAddress: string; appId?: string }): Promise<TravelAgency> {
+    return this.request('POST', this.adminPath(companyId, 'travel-agencies'), input);
+  }
+  /** The company's approver groups. */
+  async listApproverGroups(companyId: string): Promise<ApproverGroup[]> {
+    return (await this.request<{ items: ApproverGroup[] }>('GET', this.adminPath(companyId, 'approver-groups'))).items;
+  }
+  /** Replaces a group's members (no members removes the group). */
+  setApproverGroup(companyId: string, name: string, userIds: string[]): Promise<ApproverGroup> {
+    return this.request('PUT', this.adminPath(companyId, `approver-groups/${enc(name)}`), { userIds });
+  }
+  /** The company's users with their managers. */
+  async listWorkflowUsers(companyId: string): Promise<WorkflowUser[]> {
+    return (await this.request<{ items: WorkflowUser[] }>('GET', this.adminPath(companyId, 'workflow-users'))).items;
+  }
+  /** Sets a user's manager, employee ID or test-user flag. */
+  updateWorkflowUser(companyId: string, userId: string, changes: { managerId?: string | null; employeeId?: string | null; isTest?: boolean }): Promise<WorkflowUser> {
+    return this.request('PATCH', this.adminPath(companyId, `users/${enc(userId)}/workflow`), changes);
+  }
+  /** The connectors an External Validation step can use. */
+  async listWorkflowConnectors(companyId: string): Promise<Array<{ id: string; name: string }>> {
+    return (await this.request<{ items: Array<{ id: string; name: string }> }>('GET', this.adminPath(companyId, 'workflow-connectors'))).items;
+  }
+  /** One page of the company's events, newest first. */
+  listEvents(companyId: string, filter: EventFilter): Promise<EventPage> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(filter)) {
+      if (value !== undefined && value !== '') query.set(key, String(value));
+    }
+    const text = query.toString();
+    return this.request('GET', this.adminPath(companyId, `events${text === '' ? '' : `?${text}`}`));
   }
 }
 

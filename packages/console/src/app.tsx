@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } fro
 import { ApiError, api, errorMessage, type Session } from './api.ts';
 import { ErrorBanner } from './components.tsx';
 import { Link, matchPath, navigate, paths, useLocation } from './router.tsx';
-import { SessionContext, canManageConnectors, useSession, type SessionState } from './session.tsx';
+import { SessionContext, canAdministerRequests, canManageConnectors, canUseRequests, useSession, type SessionState } from './session.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { HomePage } from './pages/home-page.tsx';
 import { WebServicesPage } from './pages/web-services-page.tsx';
@@ -12,6 +12,17 @@ import { ConnectorEditorPage } from './pages/connector-editor-page.tsx';
 import { CompaniesPage, CompanySettingsPage, SafeListPage, UsersPage } from './pages/companies-pages.tsx';
 import { ApplicationPage, ApplicationsPage, NewApplicationPage } from './pages/applications-pages.tsx';
 import { AppConnectionsPage, CompanyRequestTokenPage } from './pages/app-connections-pages.tsx';
+import { ApprovalsPage, MyRequestsPage, NewRequestPage, RequestDetailPage } from './pages/requests-pages.tsx';
+import {
+  ApproverGroupsPage,
+  EventLogPage,
+  REQUEST_ADMIN_CRUMBS,
+  RequestPoliciesPage,
+  RequestUsersPage,
+  TravelAgenciesPage,
+  WorkflowsPage,
+} from './pages/request-admin-pages.tsx';
+import { WorkflowEditorPage } from './pages/workflow-editor-page.tsx';
 
 type Boot = { state: 'loading' } | { state: 'signed-out'; error: string | null } | { state: 'signed-in'; session: Session };
 
@@ -150,6 +161,7 @@ function MainNav() {
   }, [open]);
 
   const adminActive = path.startsWith('/admin');
+  const requestsActive = path.startsWith('/requests') || path.startsWith('/approvals');
   return (
     <nav className="mainnav" aria-label="Main">
       <ul className="mainnav-list">
@@ -158,6 +170,17 @@ function MainNav() {
             Home
           </Link>
         </li>
+        {canUseRequests(session) ? (
+          <li>
+            <Link
+              to={paths.myRequests()}
+              className={`mainnav-item${requestsActive ? ' is-current' : ''}`}
+              aria-current={path === paths.myRequests() ? 'page' : undefined}
+            >
+              Requests
+            </Link>
+          </li>
+        ) : null}
         <li className="mainnav-menu" ref={menuRef}>
           <button
             type="button"
@@ -172,6 +195,11 @@ function MainNav() {
             <li>
               <Link to={paths.webServices()}>Web Services</Link>
             </li>
+            {canAdministerRequests(session) ? (
+              <li>
+                <Link to={paths.requestAdminPicker()}>Request Administration</Link>
+              </li>
+            ) : null}
             {session.user.isOperator ? (
               <>
                 <li>
@@ -230,6 +258,60 @@ function Routes() {
     if (match !== null) return tool.render(match.companyId ?? '');
   }
 
+  if (path === paths.myRequests() || path.startsWith(`${paths.myRequests()}/`) || path === paths.approvals() || path.startsWith(`${paths.approvals()}/`)) {
+    const companyId = session.user.companyId;
+    if (companyId === null || !canUseRequests(session)) return <NoRequests />;
+    if (path === paths.myRequests()) return <MyRequestsPage companyId={companyId} />;
+    if (path === paths.newRequest()) return <NewRequestPage companyId={companyId} />;
+    if (path === paths.approvals()) return <ApprovalsPage companyId={companyId} />;
+    const mine = matchPath('/requests/:requestId', path);
+    if (mine !== null) return <RequestDetailPage key={mine.requestId} companyId={companyId} requestId={mine.requestId ?? ''} mode="mine" />;
+    const approval = matchPath('/approvals/:requestId', path);
+    if (approval !== null) return <RequestDetailPage key={approval.requestId} companyId={companyId} requestId={approval.requestId ?? ''} mode="approval" />;
+  }
+
+  if (path === paths.requestAdminPicker() || path.startsWith(`${paths.requestAdminPicker()}/`)) {
+    if (!canAdministerRequests(session)) return <Forbidden what="Request Administration" />;
+    if (path === paths.requestAdminPicker()) {
+      if (operator) {
+        return (
+          <CompanyPickerPage
+            title="Request Administration"
+            lead="Choose the company whose Request workflows, policies and events you want to manage."
+            target={paths.workflows}
+            crumbs={REQUEST_ADMIN_CRUMBS}
+          />
+        );
+      }
+      if (session.user.companyId !== null) return <Redirect to={paths.workflows(session.user.companyId)} />;
+      return <Forbidden what="Request Administration" />;
+    }
+    const editor =
+      matchPath('/admin/requests/:companyId/workflows/new', path) ?? matchPath('/admin/requests/:companyId/workflows/:workflowId', path);
+    if (editor !== null) {
+      const companyId = editor.companyId ?? '';
+      return <WorkflowEditorPage key={`${companyId}:${editor.workflowId ?? 'new'}`} companyId={companyId} workflowId={editor.workflowId ?? null} />;
+    }
+    const page = matchPath('/admin/requests/:companyId/:page', path);
+    if (page !== null) {
+      const companyId = page.companyId ?? '';
+      switch (page.page) {
+        case 'workflows':
+          return <WorkflowsPage key={companyId} companyId={companyId} />;
+        case 'policies':
+          return <RequestPoliciesPage key={companyId} companyId={companyId} />;
+        case 'travel-agencies':
+          return <TravelAgenciesPage key={companyId} companyId={companyId} />;
+        case 'approver-groups':
+          return <ApproverGroupsPage key={companyId} companyId={companyId} />;
+        case 'users':
+          return <RequestUsersPage key={companyId} companyId={companyId} />;
+        case 'events':
+          return <EventLogPage key={companyId} companyId={companyId} />;
+      }
+    }
+  }
+
   if (path.startsWith('/admin/applications')) {
     if (!operator) return <Forbidden what="Applications" />;
     if (path === paths.applications()) return <ApplicationsPage />;
@@ -286,6 +368,18 @@ function Forbidden({ what }: { what: string }) {
     <section>
       <h1>{what}</h1>
       <ErrorBanner message={`You do not have permission to open ${what}. Ask your company's administrator for the right role.`} />
+      <p>
+        <Link to={paths.home()}>Back to Home</Link>
+      </p>
+    </section>
+  );
+}
+
+function NoRequests() {
+  return (
+    <section>
+      <h1>Requests</h1>
+      <p>Requests are created and approved by the users of a company. Sign in as a company user to see theirs.</p>
       <p>
         <Link to={paths.home()}>Back to Home</Link>
       </p>

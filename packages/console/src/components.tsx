@@ -36,7 +36,7 @@ export interface TextFieldProps {
   label: string;
   value: string;
   onChange: (value: string) => void;
-  type?: 'text' | 'password' | 'url' | 'number';
+  type?: 'text' | 'password' | 'url' | 'number' | 'date' | 'datetime-local' | 'email';
   hint?: ReactNode;
   error?: string | undefined;
   required?: boolean;

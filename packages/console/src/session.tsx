@@ -24,6 +24,17 @@ export function canManageConnectors(session: Session): boolean {
   return session.user.isOperator || session.permissions.manageConnectors;
 }
 
+/** Whether the user makes and approves requests: every user of a company (operators belong to none). */
+export function canUseRequests(session: Session): boolean {
+  return session.user.companyId !== null;
+}
+
+/** Whether the user may open Request Administration (the server's rule: operators, Request, Company or Can Administer admins). */
+export function canAdministerRequests(session: Session): boolean {
+  if (session.user.isOperator) return true;
+  return session.user.roles.some((role) => role === 'REQUEST_ADMIN' || role === 'COMPANY_ADMIN' || role === 'CAN_ADMINISTER');
+}
+
 // A one-shot message shown by the next page (e.g. "Connector saved." after returning to the list).
 // Reading is side-effect free (safe in render); the page clears it in an effect once shown.
 let flash: { path: string; message: string } | null = null;

@@ -16,6 +16,8 @@ export interface CompanyPickerProps {
   lead?: string;
   /** The page of the chosen company. */
   target?: (companyId: string) => string;
+  /** The breadcrumb trail above the title; by default Administration > Web Services. */
+  crumbs?: Crumb[];
 }
 
 /** Operators first choose the company whose connectors (or request tokens, or connections) they manage. */
@@ -23,13 +25,14 @@ export function CompanyPickerPage({
   title = 'Manage Application Connectors',
   lead = 'Choose the company whose application connectors you want to manage.',
   target = paths.connectors,
+  crumbs = CRUMBS,
 }: CompanyPickerProps) {
   const companies = useLoader('companies', () => api.listCompanies());
   const [choice, setChoice] = useState('');
   const first = companies.data?.[0]?.id ?? '';
   return (
     <section>
-      <PageHeader title={title} crumbs={CRUMBS} />
+      <PageHeader title={title} crumbs={crumbs} />
       <div className="card">
         <p>{lead}</p>
         <ErrorBanner message={companies.error} />

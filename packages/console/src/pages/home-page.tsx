@@ -1,7 +1,8 @@
 // Home: who is signed in, and where the administration pages are.
 import { EDITION_LABELS } from '../api.ts';
 import { PageHeader } from '../components.tsx';
-import { useSession } from '../session.tsx';
+import { Link, paths } from '../router.tsx';
+import { canAdministerRequests, useSession } from '../session.tsx';
 
 /** The page shown after sign-in. */
 export function HomePage() {
@@ -31,9 +32,21 @@ export function HomePage() {
             </>
           ) : null}
         </dl>
+        {company !== null ? (
+          <p>
+            Open <Link to={paths.myRequests()}>Requests</Link> to plan a trip and submit it for approval, or to approve the
+            requests waiting for you.
+          </p>
+        ) : null}
         <p>
           Open the <strong>Administration</strong> menu above and choose <strong>Web Services</strong> to register, test
-          and enable application connectors.
+          and enable application connectors
+          {canAdministerRequests(session) ? (
+            <>
+              , or <strong>Request Administration</strong> to set up approval workflows and read the event log
+            </>
+          ) : null}
+          .
         </p>
       </div>
     </section>

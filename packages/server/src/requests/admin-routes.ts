@@ -360,7 +360,7 @@ export function requestAdminRoutes(app: FastifyInstance, store: Store, publicUrl
     };
   });
 
-  app.post<{ Params: Static<typeof ActionParams>; Body: Static<typeof ActionBody> | undefined }>('/api/companies/:companyId/requests/:requestId/:action', { schema: { tags: requestTags, summary: 'Workflow action as the signed-in user: submit, approve, recall, sendback (comment required), cancel, close, reopen', params: ActionParams, body: ActionBody, response: { 200: RequestResource, ...eitherErrors(400, 401, 403, 404, 409) } } }, async (request) => {
+  app.post<{ Params: Static<typeof ActionParams>; Body: Static<typeof ActionBody> | undefined }>('/api/companies/:companyId/requests/:requestId/:action', { schema: { tags: requestTags, summary: 'Workflow action as the signed-in user, body {} or {"comment"}: submit, approve, recall, sendback (comment required), cancel, close, reopen', params: ActionParams, body: ActionBody, response: { 200: RequestResource, ...eitherErrors(400, 401, 403, 404, 409) } } }, async (request) => {
     const { caller } = await userAccess(request, request.params.companyId);
     const { action } = request.params;
     const comment = request.body?.comment?.trim() ? request.body.comment : null;

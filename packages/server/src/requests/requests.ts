@@ -93,12 +93,31 @@ async function currentStep(db: Executor, request: RequestRow) {
     .executeTakeFirst();
 }
 
-/** 403 unless the caller may see the request: its owner, its current approver, or the company itself. */
+/**
+ * 403 unless the caller may see the request: the company itself, its owner, or anyone in its approval
+ * chain (the owner's manager for a manager step, a step's named approver or group members), before,
+ * during and after their step.
+ */
 export async function checkCanView(db: Executor, caller: RequestCaller, request: RequestRow): Promise<void> {
   if (caller.userId === null || caller.userId === request.owner_id) return;
   if (await isCurrentApprover(db, request, caller.userId)) return;
-  const acted = await db.selectFrom('request_comments').select('id').where('request_id', '=', request.id).where('author_id', '=', caller.userId).limit(1).executeTakeFirst();
-  if (acted) return;
+  const userId = caller.userId;
+  const steps = await db
+    .selectFrom('workflow_steps')
+    .innerJoin('request_policies', 'request_policies.workflow_id', 'workflow_steps.workflow_id')
+    .select(['workflow_steps.approver_type', 'workflow_steps.approver_user_id', 'workflow_steps.approver_group'])
+    .where('request_policies.id', '=', request.policy_id)
+    .execute();
+  const owner = await db.selectFrom('users').select('manager_id').where('id', '=', request.owner_id).executeTakeFirst();
+  const groups = steps.filter((step) => step.approver_type === 'GROUP').map((step) => step.approver_group ?? '');
+  const member =
+    groups.length > 0
+      ? await db.selectFrom('approver_group_members').select('user_id').where('company_id', '=', request.company_id).where('group_name', 'in', groups).where('user_id', '=', userId).executeTakeFirst()
+      : undefined;
+  const inChain = steps.some((step) => (step.approver_type === 'MANAGER' && owner?.manager_id === userId) || (step.approver_type === 'USER' && step.approver_user_id === userId)) || member !== undefined;
+  if (inChain) return;
+  const delegate = await db.selectFrom('approval_delegates').select('delegator_id').where('delegate_id', '=', userId).where('company_id', '=', request.company_id).execute();
+  if (delegate.some((d) => d.delegator_id === request.approver_id)) return;
   throw new ConcurApiError(403, 'userIsNotAllowed', 'User is not allowed to access this resource.');
 }
 
@@ -293,9 +312,9 @@ export async function toRequestResource(db: Executor, base: string, caller: Requ
     operations: (await availableActions(db, caller, request)).map((rel) => ({ rel, href: `${href}/${rel}` })),
   };
   if (request.approver_id && request.status_code === 'SUBMITTED') resource.approver = employee(base, users.find((u) => u.id === request.approver_id));
-  if (currency !== null) {
-    resource.totalApprovedAmount = { value: request.status_code === 'APPROVED' ? total : 0, currency };
-    resource.totalPostedAmount = { value: 0, currency };
+  // Concur's Amount has a minimum of 1: totals that are zero are left out rather than sent as 0.
+  if (currency !== null && total >= 1) {
+    if (request.status_code === 'APPROVED') resource.totalApprovedAmount = { value: total, currency };
     resource.totalRemainingAmount = { value: total, currency };
   }
   for (const [key, value] of Object.entries(custom)) resource[key] = value;

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ConcurApiError, concurErrorHandler } from '../http/concur-errors.ts';
 import type { TokenGuard } from '../identity/token-guard.ts';
-import type { SelectQueryBuilder } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Store } from '../store/store.ts';
 import { toBool, type Database, type RequestRow } from '../store/schema.ts';
 import { checkCanView, createRequest, deleteRequest, findRequest, HEX_ID, toRequestResource, updateRequest, type Location, type RequestCaller, type RequestInput } from './requests.ts';
@@ -21,8 +21,22 @@ export const EXTERNAL_WORKFLOW_WRITE = 'travelrequest.externalsystemworkflow.wri
 const PREFIX = '/travelrequest/v4';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Real calendar dates only: 2024-02-30 matches the pattern but is refused. */
+function isCalendarDate(text: string): boolean {
+  if (!DATE.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+}
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$/;
+/** yyyy-MM-dd, or yyyy-MM-ddTHH:mm:ss with optional milliseconds and Z (UTC either way). */
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})(?:T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(\.\d{1,3})?Z?)?$/;
+
+/** Epoch milliseconds of a filter date, or NaN when it is not a real date and time. */
+function parseFilterDate(text: string): number {
+  const match = DATE_TIME.exec(text);
+  if (!match || !isCalendarDate(match[1]!)) return Number.NaN;
+  return Date.parse(`${match[1]}T${match[2] ?? '00'}:${match[3] ?? '00'}:${match[4] ?? '00'}${match[5] ?? ''}Z`);
+}
 const VIEWS = ['ALL', 'ACTIVE', 'ACTIVEAPPROVED', 'UNSUBMITTED', 'PENDING', 'VALIDATED', 'APPROVED', 'CANCELED', 'CLOSED', 'SUBMITTED', 'TOAPPROVE', 'PENDINGPROPOSAL', 'PROPOSALAPPROVED', 'PROPOSALCANCELED', 'PENDINGEBOOKING'] as const;
 
 const badParam = (message: string) => new ConcurApiError(400, 'badParam', message);
@@ -104,7 +118,7 @@ export async function requestRoutes(app: FastifyInstance, deps: { store: Store; 
       for (const name of ['modifiedAfter', 'modifiedBefore', 'approvedAfter', 'approvedBefore']) {
         const text = queryParam(request, name);
         if (text === undefined) continue;
-        const time = DATE_TIME.test(text) ? Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text) : Number.NaN;
+        const time = parseFilterDate(text);
         if (Number.isNaN(time)) throw new ConcurApiError(400, 'invalidDate', `Error while parsing date value ${text.slice(0, 40)}: use yyyy-MM-dd or yyyy-MM-ddTHH:mm:ssZ.`);
         dates[name] = time;
       }
@@ -144,10 +158,18 @@ export async function requestRoutes(app: FastifyInstance, deps: { store: Store; 
       const total = Number((await query.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
       const column = sortField === 'startDate' ? 'requests.start_date' : sortField === 'approvalStatus' ? 'requests.status_code' : 'requests.request_key';
       const direction = sortOrder === 'ASC' ? 'asc' : 'desc';
-      const rows = await query.orderBy(column, direction).orderBy('requests.created_at', direction).orderBy('requests.id').limit(limit).offset(start).execute();
+      // Requests without the sort value come last in either order, the same on both databases.
+      const rows = await query
+        .orderBy(sql`${sql.ref(column)} is null`)
+        .orderBy(column, direction)
+        .orderBy('requests.created_at', direction)
+        .orderBy('requests.id')
+        .limit(limit)
+        .offset(start)
+        .execute();
       const data = [];
       for (const row of rows) data.push(await resource(caller, row));
-      return { data, operations: pageLinks(request, start, limit, total) };
+      return { data, operations: pageLinks(publicUrl, request, start, limit, total) };
     });
 
     scope.post(`${PREFIX}/requests`, { schema: { tags, summary: 'Create a request (201); id is not allowed' } }, async (request, reply) => {
@@ -194,7 +216,9 @@ export async function requestRoutes(app: FastifyInstance, deps: { store: Store; 
         if (!UUID.test(delegator)) throw new ConcurApiError(400, 'invalidUuid', `Invalid UUID ${delegator.slice(0, 64)} for the delegatorUserId.`);
         const user = await store.db.selectFrom('users').select('id').where('id', '=', delegator.toLowerCase()).where('company_id', '=', caller.companyId).executeTakeFirst();
         if (!user) throw new ConcurApiError(400, 'userNotFound', `User ${delegator} not found.`);
-        actor = { kind: 'user', userId: user.id };
+        if (caller.userId === null) throw new ConcurApiError(400, 'missingRequiredParam', 'delegatorUserId needs userId: the delegate who acts.');
+        // The delegate acts (and is the event's actingUserId); the workflow checks the delegation.
+        actor = { kind: 'user', userId: caller.userId, onBehalfOf: user.id };
       }
       const correlationId = request.headers['concur-correlationid'];
       const { request: row, event } = await store.transaction(async (trx) =>
@@ -317,12 +341,12 @@ function applyView(query: RequestsQuery, view: string): RequestsQuery {
   }
 }
 
-function pageLinks(request: FastifyRequest, start: number, limit: number, total: number) {
+function pageLinks(publicUrl: string, request: FastifyRequest, start: number, limit: number, total: number) {
   const url = new URL(request.url, 'http://placeholder');
   const link = (rel: string, at: number) => {
     url.searchParams.set('start', String(at));
     url.searchParams.set('limit', String(limit));
-    return { rel, href: `${url.pathname}?${url.searchParams.toString()}` };
+    return { rel, href: `${publicUrl}${url.pathname}?${url.searchParams.toString()}` };
   };
   const last = total === 0 ? 0 : Math.floor((total - 1) / limit) * limit;
   const links = [link('first', 0)];
@@ -373,6 +397,7 @@ function readRequestInput(body: Record<string, unknown>, creating: boolean): Req
   if (comment !== undefined) input.comment = comment;
   for (const [field, pattern] of [['startDate', DATE], ['endDate', DATE], ['startTime', TIME], ['endTime', TIME]] as const) {
     const value = optionalString(body, field, 10, pattern);
+    if (value && pattern === DATE && !isCalendarDate(value)) throw new ConcurApiError(400, 'invalidDate', `Error while parsing date value ${value} for ${field}: not a calendar date.`);
     if (value !== undefined) input[field] = value;
   }
   if (body.mainDestination !== undefined) input.mainDestination = readLocation(body.mainDestination);
@@ -433,7 +458,8 @@ function readExpense(body: Record<string, unknown>) {
   const typeCode = expenseType && typeof expenseType === 'object' && typeof expenseType.id === 'string' ? expenseType.id : null;
   if (!typeCode || typeCode.length > 64) throw new ConcurApiError(400, 'missingRequiredField', 'At least 1 required field has an empty value: expenseType.id.');
   const transactionDate = body.transactionDate;
-  if (transactionDate !== undefined && (typeof transactionDate !== 'string' || !DATE.test(transactionDate))) throw new ConcurApiError(400, 'invalidDate', 'Error while parsing date value for transactionDate: use yyyy-MM-dd.');
+  if (transactionDate === undefined || transactionDate === null) throw new ConcurApiError(400, 'missingRequiredField', 'At least 1 required field has an empty value: transactionDate.');
+  if (typeof transactionDate !== 'string' || !isCalendarDate(transactionDate)) throw new ConcurApiError(400, 'invalidDate', 'Error while parsing date value for transactionDate: use yyyy-MM-dd.');
   const amount = body.transactionAmount as { value?: unknown; currency?: unknown } | undefined;
   if (amount !== undefined && (typeof amount !== 'object' || amount === null || typeof amount.value !== 'number' || !Number.isFinite(amount.value) || typeof amount.currency !== 'string' || !/^[A-Z]{3}$/.test(amount.currency))) {
     throw badParam('The request has bad parameter(s): transactionAmount must be {"value": number, "currency": "ISO 4217 code"}.');
@@ -444,7 +470,7 @@ function readExpense(body: Record<string, unknown>) {
   if (cardRelated !== undefined && typeof cardRelated !== 'boolean') throw badParam('The request has bad parameter(s): isPaymentCardRelated must be true or false.');
   return {
     expense_type: typeCode,
-    transaction_date: (transactionDate as string | undefined) ?? null,
+    transaction_date: transactionDate,
     amount_value: amount ? String(amount.value) : null,
     amount_currency: amount ? (amount.currency as string) : null,
     description: (description as string | undefined) ?? '',

@@ -138,6 +138,18 @@ export async function saveWorkflow(
   const id = workflowId ?? randomUUID();
   if (workflowId) {
     await getWorkflow(db, companyId, workflowId);
+    // Requests waiting at a step must find it again: a workflow cannot lose steps that are in use.
+    const waiting = await db
+      .selectFrom('requests')
+      .innerJoin('request_policies', 'request_policies.id', 'requests.policy_id')
+      .select((eb) => eb.fn.max('requests.step_position').as('position'))
+      .where('request_policies.workflow_id', '=', workflowId)
+      .where('requests.status_code', '=', 'SUBMITTED')
+      .executeTakeFirst();
+    const furthest = waiting?.position === null || waiting?.position === undefined ? 0 : Number(waiting.position);
+    if (furthest > steps.length) {
+      throw new PatchbayError('conflict', `Requests are waiting at step ${furthest} of this workflow; keep at least ${furthest} steps until they move on.`, { field: 'steps' });
+    }
     await db.updateTable('workflows').set({ name: input.name, approved_step_code: input.approvedStepCode || null, updated_at: now }).where('id', '=', id).execute();
     await db.deleteFrom('workflow_steps').where('workflow_id', '=', id).execute();
   } else {
@@ -193,7 +205,11 @@ export async function listTravelAgencies(db: Executor, companyId: string): Promi
   return rows.map((row) => ({ id: row.id, name: row.name, emailAddress: row.email_address, appId: row.app_id }));
 }
 
-/** Adds a travel agency office; `appId` is the TMC's application (Request events then carry its UUID in `groups`). */
+/**
+ * Adds a travel agency office; `appId` is the TMC's application: when a company connects to that app,
+ * the agency's id joins the app's subscriptions' `groups`, and Request events linked to the agency carry
+ * the same id in their `groups`.
+ */
 export async function createTravelAgency(db: Executor, actor: Principal | null, companyId: string, input: { name: string; emailAddress: string; appId?: string | null | undefined }): Promise<TravelAgency> {
   if (input.appId) {
     const app = await db.selectFrom('applications').select('id').where('id', '=', input.appId).executeTakeFirst();
@@ -280,4 +296,16 @@ export function requireRequestAdmin(principal: Principal, companyId: string): vo
   if (principal.isOperator) return;
   if (principal.companyId === companyId && principal.roles.some((role) => role === 'REQUEST_ADMIN' || role === 'COMPANY_ADMIN' || role === 'CAN_ADMINISTER')) return;
   throw new PatchbayError('permission_denied', 'Configuring Request workflows, policies, agencies and the event log needs the Request Administrator permission (or Company Administrator / Can Administer).');
+}
+
+/** Replaces who may approve on `delegatorId`'s behalf (Request v4's `delegatorUserId`). */
+export async function setApprovalDelegates(db: Executor, actor: Principal | null, companyId: string, delegatorId: string, delegateIds: readonly string[]): Promise<string[]> {
+  const unique = [...new Set(delegateIds)].filter((id) => id !== delegatorId);
+  const users = await db.selectFrom('users').select('id').where('company_id', '=', companyId).where('id', 'in', [delegatorId, ...unique]).execute();
+  if (!users.some((user) => user.id === delegatorId)) throw notFound('The user');
+  if (users.length !== unique.length + 1) throw invalidField('delegateIds', 'Every delegate must be a user of this company.');
+  await db.deleteFrom('approval_delegates').where('company_id', '=', companyId).where('delegator_id', '=', delegatorId).execute();
+  if (unique.length > 0) await db.insertInto('approval_delegates').values(unique.map((delegateId) => ({ company_id: companyId, delegator_id: delegatorId, delegate_id: delegateId, created_at: Date.now() }))).execute();
+  await recordAudit(db, actor, { companyId, action: 'user.delegates_updated', targetType: 'user', targetId: delegatorId, details: { delegateIds: unique } });
+  return unique;
 }

@@ -19,8 +19,11 @@ export const WORKFLOW_ACTIONS = ['submit', 'approve', 'recall', 'sendback', 'can
 /** One of `WORKFLOW_ACTIONS`. */
 export type WorkflowAction = (typeof WORKFLOW_ACTIONS)[number];
 
-/** Who takes an action: a user, or the external system answering an External Validation step. */
-export type WorkflowActor = { kind: 'user'; userId: string } | { kind: 'external-system' };
+/**
+ * Who takes an action: a user (possibly a delegate approving for `onBehalfOf`), or the external
+ * system answering an External Validation step.
+ */
+export type WorkflowActor = { kind: 'user'; userId: string; onBehalfOf?: string | undefined } | { kind: 'external-system' };
 
 /** Request approval status codes (`approvalStatus.code`). */
 export type StatusCode = 'NOT_SUBMITTED' | 'SUBMITTED' | 'APPROVED' | 'CANCELED' | 'SENTBACK';
@@ -119,19 +122,24 @@ async function checkApprover(db: Executor, loaded: Loaded, step: WorkflowStepRow
     return;
   }
   if (isExternalValidation(step)) throw denied('This request waits for its external validation; the external system approves or sends it back.');
-  if (actor.userId === loaded.owner.id) throw denied('You cannot approve or send back your own request.');
+  if (actor.userId === loaded.owner.id || actor.onBehalfOf === loaded.owner.id) throw denied('You cannot approve or send back your own request.');
+  if (actor.onBehalfOf !== undefined) {
+    const delegation = await db.selectFrom('approval_delegates').select('delegate_id').where('delegator_id', '=', actor.onBehalfOf).where('delegate_id', '=', actor.userId).where('company_id', '=', loaded.request.company_id).executeTakeFirst();
+    if (!delegation) throw denied('You are not an approval delegate of that user.');
+  }
+  const approverId = actor.onBehalfOf ?? actor.userId;
   if (step.approver_type === 'GROUP') {
     const member = await db
       .selectFrom('approver_group_members')
       .select('user_id')
       .where('company_id', '=', loaded.request.company_id)
       .where('group_name', '=', step.approver_group ?? '')
-      .where('user_id', '=', actor.userId)
+      .where('user_id', '=', approverId)
       .executeTakeFirst();
     if (!member) throw denied(`Only members of the group "${step.approver_group}" can act at the step "${step.name}".`);
     return;
   }
-  if (loaded.request.approver_id !== actor.userId) throw denied('Only the approver the request is pending with can approve or send it back.');
+  if (loaded.request.approver_id !== approverId) throw denied('Only the approver the request is pending with can approve or send it back.');
 }
 
 function wrongState(action: WorkflowAction, request: RequestRow, allowed: string): ConcurApiError {

@@ -345,6 +345,14 @@ export interface WebhookSigningKeysTable {
   retired_at: number | null;
 }
 
+/** Who may approve on whose behalf. */
+export interface ApprovalDelegatesTable {
+  company_id: string;
+  delegator_id: string;
+  delegate_id: string;
+  created_at: number;
+}
+
 /** Every table, by name. */
 export interface Database {
   companies: CompaniesTable;
@@ -374,6 +382,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   webhook_signing_keys: WebhookSigningKeysTable;
+  approval_delegates: ApprovalDelegatesTable;
 }
 
 /** Rows as read back, per table. */

@@ -166,9 +166,9 @@ export interface RequestFixture {
   snapshot(): Promise<Record<string, string[]>>;
   /** Creates a request as `person` (user token) with a fresh name and returns its body. */
   newRequest(person: Person, fields?: Record<string, unknown>): Promise<any>;
+  /** Adds a user to the company, with a manager and the test-user flag when given. */
+  addPerson(fields?: { managerId?: string; isTest?: boolean }): Promise<Person>;
 }
-
-const PASSWORD = 'correct-horse-battery';
 
 let fixtureCounter = 0;
 
@@ -381,5 +381,12 @@ export async function createRequestFixture(server: TestServer, options: FixtureO
     lastSeq,
     snapshot,
     newRequest,
+    async addPerson(fields = {}) {
+      const added = await person();
+      if (fields.managerId !== undefined || fields.isTest !== undefined) {
+        await store.transaction((trx) => updateUserWorkflowFields(trx, null, companyId, added.id, { managerId: fields.managerId, isTest: fields.isTest }));
+      }
+      return added;
+    },
   };
 }

@@ -1,0 +1,535 @@
+// Requests: My Requests, New Request, a request's page with its workflow actions, and Requests to Approve.
+import { useEffect, useState, type ReactNode } from 'react';
+import {
+  ApiError,
+  api,
+  errorMessage,
+  type NewRequestFields,
+  type RequestAction,
+  type RequestComment,
+  type TravelRequest,
+} from '../api.ts';
+import { Badge, DateTime, ErrorBanner, Loading, Modal, Notice, PageHeader, TextField, useLoader } from '../components.tsx';
+import { Link, navigate, paths, useLocation } from '../router.tsx';
+import { clearFlash, peekFlash, setFlash } from '../session.tsx';
+
+/** The status of a request as a coloured label: the approval status name, plus Closed. */
+export function RequestStatus({ request }: { request: TravelRequest }) {
+  const tone = ({ NOT_SUBMITTED: 'neutral', SUBMITTED: 'warning', APPROVED: 'success', SENTBACK: 'danger', CANCELED: 'neutral' } as const)[
+    request.approvalStatus.code
+  ];
+  return (
+    <span className="badges">
+      <Badge tone={tone ?? 'neutral'}>{request.approvalStatus.name}</Badge>
+      {request.closed ? <Badge tone="neutral">Closed</Badge> : null}
+    </span>
+  );
+}
+
+/** A calendar date (YYYY-MM-DD) in the user's locale, without shifting it by the time zone. */
+export function CalendarDate({ value }: { value: string | undefined }) {
+  if (value === undefined || value === '') return <span className="muted">—</span>;
+  const date = new Date(`${value}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) return <span>{value}</span>;
+  return <time dateTime={value}>{date.toLocaleDateString(undefined, { dateStyle: 'medium', timeZone: 'UTC' })}</time>;
+}
+
+function destination(request: TravelRequest): string | null {
+  const location = request.mainDestination;
+  if (location === undefined) return null;
+  const place = [location.city ?? location.name, location.countryCode].filter((part) => part !== undefined && part !== '').join(', ');
+  return place === '' ? (location.iataCode ?? null) : place;
+}
+
+function personName(person: { firstName: string; lastName: string } | undefined): string | null {
+  if (person === undefined) return null;
+  return `${person.firstName} ${person.lastName}`.trim();
+}
+
+/** My Requests and Requests to Approve, as tabs. */
+function RequestTabs() {
+  const { path } = useLocation();
+  const tabs = [
+    { label: 'My Requests', to: paths.myRequests() },
+    { label: 'Requests to Approve', to: paths.approvals() },
+  ];
+  return (
+    <nav aria-label="Request pages" className="tabs">
+      <ul>
+        {tabs.map((tab) => {
+          const current = path === tab.to || path.startsWith(`${tab.to}/`);
+          return (
+            <li key={tab.to}>
+              <Link to={tab.to} className={current ? 'tab is-current' : 'tab'} aria-current={current ? 'page' : undefined}>
+                {tab.label}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}
+
+/** The list of requests shared by My Requests and Requests to Approve. */
+function RequestTable(props: { caption: string; requests: TravelRequest[]; link: (id: string) => string; showOwner?: boolean; empty: ReactNode }) {
+  const columns = props.showOwner ? 7 : 6;
+  return (
+    <table className="table">
+      <caption className="visually-hidden">{props.caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Request ID</th>
+          <th scope="col">Request Name</th>
+          {props.showOwner ? <th scope="col">Traveler</th> : null}
+          <th scope="col">Start Date</th>
+          <th scope="col">End Date</th>
+          <th scope="col">Destination</th>
+          <th scope="col">Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.requests.length === 0 ? (
+          <tr>
+            <td colSpan={columns} className="empty">
+              {props.empty}
+            </td>
+          </tr>
+        ) : null}
+        {props.requests.map((request) => (
+          <tr key={request.id}>
+            <td className="mono">
+              <Link to={props.link(request.id)} aria-label={`Request ${request.requestId}: ${request.name}`}>
+                {request.requestId}
+              </Link>
+            </td>
+            <th scope="row">{request.name}</th>
+            {props.showOwner ? <td>{personName(request.owner) ?? '—'}</td> : null}
+            <td className="nowrap">
+              <CalendarDate value={request.startDate} />
+            </td>
+            <td className="nowrap">
+              <CalendarDate value={request.endDate} />
+            </td>
+            <td>{destination(request) ?? <span className="muted">—</span>}</td>
+            <td>
+              <RequestStatus request={request} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Shows (once) the message another page left for this one. */
+function useFlash(): string | null {
+  const { path } = useLocation();
+  const [flash] = useState(() => peekFlash(path));
+  useEffect(() => clearFlash(), []);
+  return flash;
+}
+
+/** My Requests: the signed-in user's requests, newest first. */
+export function MyRequestsPage({ companyId }: { companyId: string }) {
+  const requests = useLoader(`my-requests:${companyId}`, () => api.listMyRequests(companyId));
+  const flash = useFlash();
+  return (
+    <section>
+      <PageHeader title="Requests" />
+      <RequestTabs />
+      <Notice message={flash} />
+      <ErrorBanner message={requests.error} />
+      <div className="card">
+        <div className="card-title-row is-centered">
+          <h2>My Requests</h2>
+          <button type="button" className="button button-primary" onClick={() => navigate(paths.newRequest())}>
+            New Request
+          </button>
+        </div>
+        {requests.loading && requests.data === undefined ? <Loading what="your requests" /> : null}
+        {requests.data !== undefined ? (
+          <RequestTable
+            caption="My Requests"
+            requests={requests.data}
+            link={paths.request}
+            empty={
+              <>
+                You have no requests yet. Click <strong>New Request</strong> to plan a trip.
+              </>
+            }
+          />
+        ) : null}
+      </div>
+    </section>
+  );
+}
+
+/** Requests to Approve: what waits for the signed-in user (as manager, named approver or group member). */
+export function ApprovalsPage({ companyId }: { companyId: string }) {
+  const requests = useLoader(`approvals:${companyId}`, () => api.listRequestsToApprove(companyId));
+  const flash = useFlash();
+  return (
+    <section>
+      <PageHeader title="Requests" />
+      <RequestTabs />
+      <Notice message={flash} />
+      <ErrorBanner message={requests.error} />
+      <div className="card">
+        <h2>Requests to Approve</h2>
+        {requests.loading && requests.data === undefined ? <Loading what="requests to approve" /> : null}
+        {requests.data !== undefined ? (
+          <RequestTable
+            caption="Requests to Approve"
+            requests={requests.data}
+            link={paths.approval}
+            showOwner
+            empty="No requests are waiting for your approval."
+          />
+        ) : null}
+      </div>
+    </section>
+  );
+}
+
+const NEW_REQUEST_FIELDS = ['name', 'businessPurpose', 'comment', 'startDate', 'endDate', 'mainDestination.city', 'mainDestination.countryCode'];
+
+/** New Request: the header of a travel request. It is saved Not Submitted; submit it from its page. */
+export function NewRequestPage({ companyId }: { companyId: string }) {
+  const [name, setName] = useState('');
+  const [businessPurpose, setBusinessPurpose] = useState('');
+  const [startDate, setStartDate] = useState('');
+  const [endDate, setEndDate] = useState('');
+  const [city, setCity] = useState('');
+  const [countryCode, setCountryCode] = useState('');
+  const [comment, setComment] = useState('');
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  /** A change handler that also clears the field's error. */
+  const edit = (field: string, set: (value: string) => void) => (value: string) => {
+    set(value);
+    setFieldErrors((current) => {
+      if (current[field] === undefined) return current;
+      const next = { ...current };
+      delete next[field];
+      return next;
+    });
+  };
+
+  function check(): Record<string, string> {
+    const errors: Record<string, string> = {};
+    if (name.trim() === '') errors['name'] = 'Enter a name for the request, e.g. Customer visit Berlin.';
+    if (startDate !== '' && endDate !== '' && endDate < startDate) errors['endDate'] = 'The end date cannot be before the start date.';
+    if ((city.trim() === '') !== (countryCode.trim() === '')) {
+      if (city.trim() === '') errors['mainDestination.city'] = 'Enter the city of the main destination.';
+      else errors['mainDestination.countryCode'] = 'Enter the two-letter country code, e.g. DE.';
+    }
+    if (countryCode.trim() !== '' && !/^[A-Za-z]{2}$/.test(countryCode.trim())) {
+      errors['mainDestination.countryCode'] = 'Use the two-letter ISO country code, e.g. DE for Germany.';
+    }
+    return errors;
+  }
+
+  async function save(): Promise<void> {
+    setError(null);
+    const errors = check();
+    setFieldErrors(errors);
+    if (Object.keys(errors).length > 0) return;
+    const fields: NewRequestFields = { name: name.trim() };
+    if (businessPurpose.trim() !== '') fields.businessPurpose = businessPurpose.trim();
+    if (comment.trim() !== '') fields.comment = comment.trim();
+    if (startDate !== '') fields.startDate = startDate;
+    if (endDate !== '') fields.endDate = endDate;
+    if (city.trim() !== '') fields.mainDestination = { city: city.trim(), countryCode: countryCode.trim().toUpperCase() };
+    setBusy(true);
+    try {
+      const created = await api.createRequest(companyId, fields);
+      setFlash(paths.request(created.id), `Request ${created.requestId} created. Submit it when it is complete.`);
+      navigate(paths.request(created.id));
+    } catch (cause) {
+      if (cause instanceof ApiError && cause.field !== undefined && NEW_REQUEST_FIELDS.includes(cause.field)) {
+        setFieldErrors({ [cause.field]: cause.message });
+      } else {
+        setError(errorMessage(cause));
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section>
+      <PageHeader title="New Request" crumbs={[{ label: 'Requests', to: paths.myRequests() }]} />
+      <form
+        className="card"
+        noValidate
+        aria-label="New Request"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void save();
+        }}
+      >
+        <ErrorBanner message={error} />
+        <div className="grid-2">
+          <TextField label="Request Name" value={name} onChange={edit('name', setName)} error={fieldErrors['name']} required maxLength={255} />
+          <TextField label="Business Purpose" value={businessPurpose} onChange={edit('businessPurpose', setBusinessPurpose)} error={fieldErrors['businessPurpose']} maxLength={255} />
+          <TextField label="Start Date" type="date" value={startDate} onChange={edit('startDate', setStartDate)} error={fieldErrors['startDate']} />
+          <TextField label="End Date" type="date" value={endDate} onChange={edit('endDate', setEndDate)} error={fieldErrors['endDate']} />
+          <TextField label="Main Destination City" value={city} onChange={edit('mainDestination.city', setCity)} error={fieldErrors['mainDestination.city']} maxLength={100} />
+          <TextField
+            label="Country Code"
+            value={countryCode}
+            onChange={edit('mainDestination.countryCode', (value) => setCountryCode(value.toUpperCase()))}
+            error={fieldErrors['mainDestination.countryCode']}
+            hint="Two letters (ISO 3166), e.g. DE, US, FR."
+            maxLength={2}
+          />
+        </div>
+        <TextField label="Comment" value={comment} onChange={edit('comment', setComment)} error={fieldErrors['comment']} multiline maxLength={2000} />
+        <p className="note">The request is saved as Not Submitted. Submit it from its page to send it for approval.</p>
+        <div className="actions">
+          <button type="submit" className="button button-primary" disabled={busy}>
+            Save
+          </button>
+          <button type="button" className="button" onClick={() => navigate(paths.myRequests())}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** The owner's actions, in the order the action bar shows them, with what each says afterwards. */
+const OWNER_ACTIONS: ReadonlyArray<{ action: RequestAction; label: string; done: (request: TravelRequest) => string; primary?: boolean; danger?: boolean }> = [
+  { action: 'submit', label: 'Submit', primary: true, done: (r) => `Request ${r.requestId} submitted: ${r.approvalStatus.name}.` },
+  { action: 'recall', label: 'Recall', done: (r) => `Request ${r.requestId} recalled. Submit it again when it is ready.` },
+  { action: 'close', label: 'Close', done: (r) => `Request ${r.requestId} closed.` },
+  { action: 'reopen', label: 'Reopen', done: (r) => `Request ${r.requestId} reopened.` },
+  { action: 'cancel', label: 'Cancel Request', danger: true, done: (r) => `Request ${r.requestId} canceled.` },
+];
+
+/**
+ * One request: its details, status and comments, with the workflow actions its `operations` allow —
+ * the owner's (Submit, Recall, Cancel, Close, Reopen) or, from Requests to Approve, Approve and Send Back.
+ */
+export function RequestDetailPage({ companyId, requestId, mode }: { companyId: string; requestId: string; mode: 'mine' | 'approval' }) {
+  const request = useLoader(`request:${companyId}:${requestId}`, () => api.getRequest(companyId, requestId));
+  const comments = useLoader<RequestComment[]>(`request-comments:${companyId}:${requestId}`, () => api.listRequestComments(companyId, requestId));
+  const flash = useFlash();
+  const [notice, setNotice] = useState<string | null>(flash);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<RequestAction | null>(null);
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  const [comment, setComment] = useState('');
+  const [commentError, setCommentError] = useState<string | undefined>(undefined);
+
+  const data = request.data;
+  const allowed = new Set(data?.operations.map((operation) => operation.rel) ?? []);
+  const crumbs = mode === 'mine' ? [{ label: 'Requests', to: paths.myRequests() }] : [{ label: 'Requests to Approve', to: paths.approvals() }];
+
+  async function act(action: RequestAction): Promise<void> {
+    if (data === undefined) return;
+    setError(null);
+    setNotice(null);
+    setCommentError(undefined);
+    if (action === 'sendback' && comment.trim() === '') {
+      setCommentError('Enter a comment telling the traveler what to change.');
+      return;
+    }
+    setBusy(action);
+    try {
+      const approverAction = action === 'approve' || action === 'sendback';
+      const updated = await api.requestAction(companyId, data.id, action, approverAction && comment.trim() !== '' ? comment.trim() : undefined);
+      if (approverAction) {
+        setFlash(paths.approvals(), `Request ${updated.requestId} ${action === 'approve' ? 'approved' : 'sent back to the traveler'}.`);
+        navigate(paths.approvals());
+        return;
+      }
+      request.setData(updated);
+      comments.reload();
+      setNotice(OWNER_ACTIONS.find((entry) => entry.action === action)?.done(updated) ?? null);
+      setConfirmCancel(false);
+    } catch (cause) {
+      if (cause instanceof ApiError && cause.field === 'comment') setCommentError(cause.message);
+      else setError(errorMessage(cause));
+      setConfirmCancel(false);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const ownerActions = OWNER_ACTIONS.filter((entry) => allowed.has(entry.action));
+  const canApprove = allowed.has('approve') || allowed.has('sendback');
+
+  return (
+    <section>
+      <PageHeader title={data?.name ?? 'Request'} crumbs={crumbs} />
+      {data !== undefined ? (
+        <p className="context-line request-line">
+          Request ID <strong className="mono">{data.requestId}</strong>
+          <span aria-hidden="true">·</span>
+          <span>
+            Status: <RequestStatus request={data} />
+          </span>
+        </p>
+      ) : null}
+      <Notice message={notice} />
+      <ErrorBanner message={request.error ?? error} />
+      {request.loading && data === undefined ? <Loading what="the request" /> : null}
+      {data !== undefined && mode === 'mine' && ownerActions.length > 0 ? (
+        <div className="action-bar" role="toolbar" aria-label="Request actions">
+          {ownerActions.map((entry) => (
+            <button
+              key={entry.action}
+              type="button"
+              className={entry.primary ? 'button button-primary' : entry.danger ? 'button button-danger' : 'button'}
+              disabled={busy !== null}
+              onClick={() => (entry.action === 'cancel' ? setConfirmCancel(true) : void act(entry.action))}
+            >
+              {busy === entry.action ? `${entry.label}…` : entry.label}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      {data !== undefined && mode === 'approval' ? (
+        canApprove ? (
+          <form
+            className="card"
+            noValidate
+            aria-labelledby="approval-heading"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void act('approve');
+            }}
+          >
+            <h2 id="approval-heading">Approval</h2>
+            <TextField
+              label="Comment"
+              value={comment}
+              onChange={setComment}
+              multiline
+              maxLength={2000}
+              error={commentError}
+              hint="Optional when approving; required when sending the request back. The traveler sees it."
+            />
+            <div className="actions">
+              <button type="submit" className="button button-primary" disabled={busy !== null}>
+                {busy === 'approve' ? 'Approving…' : 'Approve'}
+              </button>
+              <button type="button" className="button button-danger" disabled={busy !== null} onClick={() => void act('sendback')}>
+                {busy === 'sendback' ? 'Sending Back…' : 'Send Back'}
+              </button>
+            </div>
+          </form>
+        ) : (
+          <Notice tone="info" message="This request is not waiting for your approval." />
+        )
+      ) : null}
+      {data !== undefined ? <RequestDetails request={data} /> : null}
+      {data !== undefined ? (
+        <div className="card">
+          <h2>Comments</h2>
+          <ErrorBanner message={comments.error} />
+          {comments.loading && comments.data === undefined ? <Loading what="comments" /> : null}
+          {comments.data !== undefined && comments.data.length === 0 ? <p className="muted">No comments yet.</p> : null}
+          {comments.data !== undefined && comments.data.length > 0 ? (
+            <ol className="comments" aria-label="Comments">
+              {comments.data.map((entry, index) => (
+                <li key={`${entry.createdAt}-${index}`}>
+                  <div className="comment-meta">
+                    <strong>{entry.authorName}</strong> · <DateTime value={entry.createdAt} />
+                  </div>
+                  <p className="comment-text">{entry.value}</p>
+                </li>
+              ))}
+            </ol>
+          ) : null}
+        </div>
+      ) : null}
+      {confirmCancel && data !== undefined ? (
+        <Modal
+          title="Cancel this request?"
+          role="alertdialog"
+          onClose={() => setConfirmCancel(false)}
+          onSubmit={() => void act('cancel')}
+          footer={
+            <>
+              <button type="submit" className="button button-danger" disabled={busy !== null}>
+                Cancel Request
+              </button>
+              <button type="button" className="button" onClick={() => setConfirmCancel(false)}>
+                Keep Request
+              </button>
+            </>
+          }
+        >
+          <p className="dialog-lead">
+            Request <strong>{data.requestId}</strong> “{data.name}” will be canceled. A canceled request cannot be submitted again;
+            you can still close it.
+          </p>
+        </Modal>
+      ) : null}
+    </section>
+  );
+}
+
+function RequestDetails({ request }: { request: TravelRequest }) {
+  const place = destination(request);
+  const approver = personName(request.approver);
+  return (
+    <div className="card">
+      <h2>Request Details</h2>
+      <dl className="facts">
+        <dt>Traveler</dt>
+        <dd>{personName(request.owner) ?? '—'}</dd>
+        <dt>Business Purpose</dt>
+        <dd>{request.businessPurpose !== undefined && request.businessPurpose !== '' ? request.businessPurpose : <span className="muted">—</span>}</dd>
+        <dt>Start Date</dt>
+        <dd>
+          <CalendarDate value={request.startDate} />
+        </dd>
+        <dt>End Date</dt>
+        <dd>
+          <CalendarDate value={request.endDate} />
+        </dd>
+        <dt>Main Destination</dt>
+        <dd>{place ?? <span className="muted">—</span>}</dd>
+        {approver !== null ? (
+          <>
+            <dt>Pending With</dt>
+            <dd>{approver}</dd>
+          </>
+        ) : null}
+        <dt>Created</dt>
+        <dd>
+          <DateTime value={request.creationDate} />
+        </dd>
+        {request.submitDate !== undefined ? (
+          <>
+            <dt>Submitted</dt>
+            <dd>
+              <DateTime value={request.submitDate} />
+            </dd>
+          </>
+        ) : null}
+        {request.authorizedDate !== undefined ? (
+          <>
+            <dt>Approved</dt>
+            <dd>
+              <DateTime value={request.authorizedDate} />
+            </dd>
+          </>
+        ) : null}
+        {request.comment !== undefined && request.comment !== '' ? (
+          <>
+            <dt>Request Comment</dt>
+            <dd className="prewrap">{request.comment}</dd>
+          </>
+        ) : null}
+      </dl>
+    </div>
+  );
+}
