@@ -19,7 +19,7 @@ import { checkCanView, createRequest, findRequest, toRequestResource, type Reque
 import { MAX_COMMENT_LENGTH, WORKFLOW_ACTIONS, performAction } from './workflow-engine.ts';
 import {
   createTravelAgency, getWorkflow, listEvents, listGroups, listPolicies, listTravelAgencies, listWorkflows, requireRequestAdmin,
-  savePolicy, saveWorkflow, setGroupMembers, updateUserWorkflowFields,
+  savePolicy, saveWorkflow, setApprovalDelegates, setGroupMembers, updateUserWorkflowFields,
 } from './workflow-admin.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -236,6 +236,11 @@ export function requestAdminRoutes(app: FastifyInstance, store: Store, publicUrl
       const [user] = await workflowUsers(trx, company.id, request.params.userId);
       return user!;
     });
+  });
+
+  app.put<{ Params: Static<typeof UserParams>; Body: { delegateIds: string[] } }>('/api/companies/:companyId/users/:userId/delegates', { schema: { tags, summary: 'Who may approve and send back on this user\'s behalf (Request v4 delegatorUserId)', params: UserParams, body: Type.Object({ delegateIds: Type.Array(Type.String({ format: 'uuid' }), { maxItems: 50 }) }, { additionalProperties: false }), response: { 200: Type.Object({ delegateIds: Type.Array(Type.String()) }), ...errorResponses(400, 401, 403, 404) } } }, async (request) => {
+    const { principal, company } = await adminAccess(request, request.params.companyId);
+    return { delegateIds: await store.transaction((trx) => setApprovalDelegates(trx, principal, company.id, request.params.userId, request.body.delegateIds)) };
   });
 
   app.get<{ Params: Static<typeof CompanyParams> }>('/api/companies/:companyId/workflow-connectors', { schema: { tags, summary: 'The application connectors an External Validation step can use', params: CompanyParams, response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })) }), ...errorResponses(401, 403, 404) } } }, async (request) => {
