@@ -136,13 +136,20 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
 
   /** The exact body bytes of an event and their signature, signing at most once per event. */
   async function signedEvent(eventSeq: number): Promise<{ body: Buffer; signature: string; correlationId: string } | null> {
-    const event = await store.db.selectFrom('events').select(['payload', 'signature']).where('seq', '=', eventSeq).executeTakeFirst();
+    const event = await store.db.selectFrom('events').select(['payload', 'signature', 'signature_kid']).where('seq', '=', eventSeq).executeTakeFirst();
     if (!event) return null;
     const body = Buffer.from(event.payload, 'utf8');
     let signature = event.signature;
-    if (signature === null) {
+    // Sign when the event has no signature yet, or when its key has been retired by rotations since
+    // (a retry days later must still verify against a published key).
+    if (signature === null || event.signature_kid === null || !(await signer.isPublished(event.signature_kid))) {
       const signed = await signer.sign(body);
-      await store.db.updateTable('events').set({ signature: signed.signature, signature_kid: signed.kid }).where('seq', '=', eventSeq).where('signature', 'is', null).execute();
+      await store.db
+        .updateTable('events')
+        .set({ signature: signed.signature, signature_kid: signed.kid })
+        .where('seq', '=', eventSeq)
+        .where((eb) => (event.signature === null ? eb('signature', 'is', null) : eb('signature', '=', event.signature)))
+        .execute();
       // Another worker may have signed it first; everyone sends the stored signature.
       signature = (await store.db.selectFrom('events').select('signature').where('seq', '=', eventSeq).executeTakeFirstOrThrow()).signature ?? signed.signature;
     }

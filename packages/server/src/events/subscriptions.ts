@@ -135,10 +135,19 @@ export async function saveSubscription(db: Executor, appId: string, scopes: read
   await db.insertInto('subscriptions').values({ id: input.id, app_id: appId, topic: input.topic, filter, endpoint, company_ids: '[]', groups: '[]', created_at: now, updated_at: now }).execute();
 }
 
-/** Deletes a subscription; its pending deliveries are dropped by the delivery worker. */
+/**
+ * Deletes a subscription and ends its pending deliveries in the same transaction, so that nothing
+ * queued for it reaches whoever creates a subscription with the same id later.
+ */
 export async function deleteSubscription(db: Executor, appId: string, id: string): Promise<void> {
   const result = await db.deleteFrom('subscriptions').where('id', '=', id).where('app_id', '=', appId).executeTakeFirst();
   if (Number(result.numDeletedRows) === 0) throw new ConcurApiError(404, 'notFound', `Subscription '${id}' not found.`);
+  await db
+    .updateTable('deliveries')
+    .set({ status: 'FAILED', last_error: 'The subscription was deleted.', completed_at: Date.now() })
+    .where('subscription_id', '=', id)
+    .where('status', '=', 'PENDING')
+    .execute();
 }
 
 async function editMembership(db: Executor, appId: string, edit: (row: SubscriptionRow) => { companyIds: string[]; groups: string[] }): Promise<void> {

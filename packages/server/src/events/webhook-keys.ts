@@ -28,6 +28,8 @@ export interface WebhookSigner {
   publishedKeys(): Promise<PublishedKey[]>;
   /** Starts signing with a new key; the previous one is still published for verification. */
   rotate(): Promise<string>;
+  /** Whether signatures made with `kid` still verify against a published key. */
+  isPublished(kid: string): Promise<boolean>;
 }
 
 /** Signs `body` the way Concur's ESS does; exported for tests and the subscriber SDK's fixtures. */
@@ -77,5 +79,9 @@ export function createWebhookSigner(store: Store, secrets: SecretBox): WebhookSi
       return rows.map((row, index) => ({ kid: row.kid, publicKeyPem: row.public_key_pem, createdAt: new Date(row.created_at).toISOString(), current: index === 0 }));
     },
     rotate: addKey,
+    async isPublished(kid) {
+      const row = await store.db.selectFrom('webhook_signing_keys').select('retired_at').where('kid', '=', kid).executeTakeFirst();
+      return row !== undefined && row.retired_at === null;
+    },
   };
 }
