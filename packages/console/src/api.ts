@@ -466,6 +466,99 @@ export interface EventFilter {
   limit?: number;
 }
 
+// Event Subscription Service
+
+/** What became of a delivery of one event to one subscription. */
+export const DELIVERY_STATUSES = ['PENDING', 'DELIVERED', 'FAILED', 'EXPIRED'] as const;
+/** One delivery status. */
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Labels of the delivery statuses. */
+export const DELIVERY_STATUS_LABELS: Record<DeliveryStatus, string> = {
+  PENDING: 'Pending',
+  DELIVERED: 'Delivered',
+  FAILED: 'Failed',
+  EXPIRED: 'Expired',
+};
+
+/** A subscription's deliveries by status. */
+export type DeliveryCounts = Record<DeliveryStatus, number>;
+
+/** An ESS webhook subscription as the admin API shows it. */
+export interface EventSubscription {
+  id: string;
+  applicationId: string;
+  applicationName: string;
+  topic: string;
+  filter: string;
+  endpoint: string;
+  /** Company admins see only their own company here (and ".*"). */
+  companyIds: string[];
+  companies: Array<{ id: string; name: string | null }>;
+  groups: string[];
+  createdAt: string;
+  updatedAt: string;
+  counts: DeliveryCounts;
+}
+
+/** One event's delivery to one subscription. */
+export interface Delivery {
+  id: number;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  /** The short Request ID (facts.requestId). */
+  requestId: string | null;
+  requestUuid: string;
+  companyId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  publishedAt: string;
+  expiresAt: string;
+  completedAt: string | null;
+  /** An earlier delivery of the same event to the same subscription exists. */
+  replay: boolean;
+}
+
+/** One page of a subscription's deliveries, newest first. */
+export interface DeliveryListPage {
+  items: Delivery[];
+  nextBefore: number | null;
+}
+
+/** One attempt of a delivery. */
+export interface DeliveryAttempt {
+  id: number;
+  attemptedAt: string;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string;
+}
+
+/** A delivery with its attempts and the exact event JSON. */
+export interface DeliveryDetail {
+  delivery: Delivery;
+  subscription: { id: string; applicationId: string; topic: string; endpoint: string | null };
+  attempts: DeliveryAttempt[];
+  event: { id: string; seq: number; eventType: string; publishedAt: string; json: string; signature: string | null; signatureKid: string | null };
+}
+
+/** What to replay: one event, or the events published in a time range (ISO 8601). */
+export type ReplaySelection = { eventId: string } | { from: string; to: string };
+
+/** A public key that verifies Concur-Signature. */
+export interface WebhookKey {
+  kid: string;
+  publicKeyPem: string;
+  createdAt: string;
+  /** The key signing new events. */
+  current: boolean;
+}
+
 /** Error thrown for every failed API call; `message` is meant for the user. */
 export class ApiError extends Error {
   /** HTTP status, or 0 when the server could not be reached. */
@@ -793,6 +886,43 @@ export class ApiClient {
     }
     const text = query.toString();
     return this.request('GET', this.adminPath(companyId, `events${text === '' ? '' : `?${text}`}`));
+  }
+
+  // Event Subscription Service
+
+  /** Webhook subscriptions: every one (operators, optionally of one application) or those receiving the company's events. */
+  async listEventSubscriptions(appId?: string): Promise<EventSubscription[]> {
+    const query = appId === undefined ? '' : `?appId=${enc(appId)}`;
+    return (await this.request<{ items: EventSubscription[] }>('GET', `/api/ess/subscriptions${query}`)).items;
+  }
+  /** One subscription with its delivery counts. */
+  getEventSubscription(subscriptionId: string): Promise<EventSubscription> {
+    return this.request('GET', `/api/ess/subscriptions/${enc(subscriptionId)}`);
+  }
+  /** One page of a subscription's deliveries, newest first. */
+  listDeliveries(subscriptionId: string, filter: { status?: DeliveryStatus | undefined; limit?: number; before?: number }): Promise<DeliveryListPage> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(filter)) {
+      if (value !== undefined) query.set(key, String(value));
+    }
+    const text = query.toString();
+    return this.request('GET', `/api/ess/subscriptions/${enc(subscriptionId)}/deliveries${text === '' ? '' : `?${text}`}`);
+  }
+  /** One delivery with its attempts and the exact event JSON. */
+  getDelivery(deliveryId: string): Promise<DeliveryDetail> {
+    return this.request('GET', `/api/ess/deliveries/${enc(deliveryId)}`);
+  }
+  /** Replays an event or a time range to the subscription (operators); returns how many events were queued. */
+  async replayEvents(subscriptionId: string, selection: ReplaySelection): Promise<number> {
+    return (await this.request<{ replayed: number }>('POST', `/api/ess/subscriptions/${enc(subscriptionId)}/replay`, selection)).replayed;
+  }
+  /** The public keys that verify Concur-Signature, newest (current) first. */
+  async listWebhookKeys(): Promise<WebhookKey[]> {
+    return (await this.request<{ keys: WebhookKey[] }>('GET', '/api/ess/signing-keys')).keys;
+  }
+  /** Starts signing webhooks with a new key (operators); returns its key id. */
+  async rotateWebhookKey(): Promise<string> {
+    return (await this.request<{ kid: string }>('POST', '/api/ess/signing-keys/rotate')).kid;
   }
 }
 

@@ -23,6 +23,8 @@ import {
   WorkflowsPage,
 } from './pages/request-admin-pages.tsx';
 import { WorkflowEditorPage } from './pages/workflow-editor-page.tsx';
+import { EventDeliveryPage, EventSubscriptionPage, EventSubscriptionsPage } from './pages/event-subscriptions-pages.tsx';
+import { WebhookSigningKeyPage } from './pages/webhook-signing-key-page.tsx';
 
 type Boot = { state: 'loading' } | { state: 'signed-out'; error: string | null } | { state: 'signed-in'; session: Session };
 
@@ -200,6 +202,14 @@ function MainNav() {
                 <Link to={paths.requestAdminPicker()}>Request Administration</Link>
               </li>
             ) : null}
+            {canManageConnectors(session) ? (
+              <li>
+                <Link to={paths.eventSubscriptions()}>Event Subscriptions</Link>
+              </li>
+            ) : null}
+            <li>
+              <Link to={paths.webhookSigningKey()}>Webhook Signing Key</Link>
+            </li>
             {session.user.isOperator ? (
               <>
                 <li>
@@ -310,6 +320,19 @@ function Routes() {
           return <EventLogPage key={companyId} companyId={companyId} />;
       }
     }
+  }
+
+  if (path === paths.webhookSigningKey()) return <WebhookSigningKeyPage />;
+  if (path === paths.eventSubscriptions() || path.startsWith(`${paths.eventSubscriptions()}/`)) {
+    // Operators see every subscription; a company's connector administrators those of its events.
+    if (!canManageConnectors(session)) return <Forbidden what="Event Subscriptions" />;
+    if (path === paths.eventSubscriptions()) return <EventSubscriptionsPage />;
+    const delivery = matchPath('/admin/event-subscriptions/:subscriptionId/deliveries/:deliveryId', path);
+    if (delivery !== null) {
+      return <EventDeliveryPage key={delivery.deliveryId} subscriptionId={delivery.subscriptionId ?? ''} deliveryId={delivery.deliveryId ?? ''} />;
+    }
+    const subscription = matchPath('/admin/event-subscriptions/:subscriptionId', path);
+    if (subscription !== null) return <EventSubscriptionPage key={subscription.subscriptionId} subscriptionId={subscription.subscriptionId ?? ''} />;
   }
 
   if (path.startsWith('/admin/applications')) {

@@ -105,4 +105,9 @@ export const paths = {
   approverGroups: (companyId: string) => `/admin/requests/${encodeURIComponent(companyId)}/approver-groups`,
   requestUsers: (companyId: string) => `/admin/requests/${encodeURIComponent(companyId)}/users`,
   eventLog: (companyId: string) => `/admin/requests/${encodeURIComponent(companyId)}/events`,
+  eventSubscriptions: () => '/admin/event-subscriptions',
+  eventSubscription: (subscriptionId: string) => `/admin/event-subscriptions/${encodeURIComponent(subscriptionId)}`,
+  eventDelivery: (subscriptionId: string, deliveryId: string) =>
+    `/admin/event-subscriptions/${encodeURIComponent(subscriptionId)}/deliveries/${encodeURIComponent(deliveryId)}`,
+  webhookSigningKey: () => '/admin/webhook-signing-key',
 };

@@ -5,6 +5,8 @@
  *   patchbay migrate [flags]    apply database migrations and exit
  *   patchbay create-operator <loginId> <name>   add a platform operator (password on stdin)
  *   patchbay create-token <operatorLoginId> <label>   print a new operator API token
+ *   patchbay listen --forward-to <url>   forward ESS deliveries to a local URL (developer loop)
+ *   patchbay trigger <eventType>   drive a demo request so that an event is emitted
  */
 import { ConfigError, describeOptions, loadConfig, type Config } from './config.ts';
 import { openPatchbay, storeLocation } from './runtime.ts';
@@ -14,6 +16,8 @@ import { createApiToken } from './identity/sessions.ts';
 import { DEMO } from './demo.ts';
 import { PatchbayError } from './http/errors.ts';
 import type { Principal, Role } from './identity/principal.ts';
+import { listenCommand } from './cli/listen.ts';
+import { TRIGGERS, triggerCommand } from './cli/trigger.ts';
 
 const HELP = `patchbay: an open implementation of the SAP Concur extensibility platform
 
@@ -25,6 +29,33 @@ Commands:
   create-operator <loginId> <name>      Add a platform operator; reads the password from stdin.
   create-token <operatorLoginId> <label>
                                         Print a new operator API token (Authorization: Bearer ...).
+  listen --forward-to <url>             ESS webhooks on your machine, from a running patchbay (e.g. start
+                                        --demo): starts a receiver on 127.0.0.1, subscribes it to
+                                        public.concur.request as patchbay-listen-<random>, connects the
+                                        admin's company with a Company Request Token (companies join the
+                                        subscriptions that exist when they connect; one connected earlier
+                                        is reconnected), forwards each delivery (same body and headers,
+                                        Concur-Signature included) to <url>, prints one line per delivery
+                                        (eventType, request ID, <url>'s status) and answers ESS with <url>'s
+                                        status, so failures are retried as in production. Ctrl-C deletes
+                                        the subscription. Flags:
+      --events <regex>                  The subscription filter over eventType (default .*).
+      --server <url>                    patchbay's URL (default http://127.0.0.1:8080).
+      --client-id <id> --client-secret <secret>
+                                        The subscribing app (default: the demo app).
+      --admin-login <login> --admin-password <password>
+                                        Console credentials that may create Company Request Tokens
+                                        (default: the demo admin).
+      --company-id <uuid>               The company to connect (default: the admin's company).
+      --skip-connect                    Do not connect a company (connect one to the app yourself after).
+  trigger <eventType>                   Drive a new request through the demo workflow over Request v4 with
+                                        user tokens (the demo employee submits; the demo admin, their
+                                        manager, approves or sends back) so that ESS publishes <eventType>;
+                                        prints the request ID. Event types:
+${Object.keys(TRIGGERS).map((type) => `                                          ${type}`).join('\n')}
+                                        Flags: --server, --client-id, --client-secret (as for listen),
+                                        --traveler-login/--traveler-password (default: the demo employee),
+                                        --approver-login/--approver-password (default: the demo admin).
   help, --help                          Show this help.
 
 Flags (each also read from its PATCHBAY_* variable or the --config file; flags win, then variables,
@@ -40,6 +71,9 @@ async function main(args: string[]): Promise<number> {
   const command = args[0] && !args[0].startsWith('--') ? args[0] : 'start';
   const rest = args[0] === command ? args.slice(1) : args;
   const positional: string[] = [];
+  // The developer-loop commands talk to a running patchbay over HTTP and take their own flags.
+  if (command === 'listen') return listenCommand(args.slice(1));
+  if (command === 'trigger') return triggerCommand(args.slice(1));
   while (rest[0] !== undefined && !rest[0].startsWith('--')) positional.push(rest.shift()!);
   const config = loadConfig(rest, process.env);
 

@@ -57,8 +57,18 @@ export function createWebhookSigner(store: Store, secrets: SecretBox): WebhookSi
     return kid;
   }
 
-  async function currentKey(): Promise<{ kid: string; privateKey: KeyObject }> {
-    if (current) return current;
+  let loading: Promise<{ kid: string; privateKey: KeyObject }> | null = null;
+
+  /** The signing key; concurrent first calls share one load (and at most one key creation). */
+  function currentKey(): Promise<{ kid: string; privateKey: KeyObject }> {
+    if (current) return Promise.resolve(current);
+    loading ??= loadCurrentKey().finally(() => {
+      loading = null;
+    });
+    return loading;
+  }
+
+  async function loadCurrentKey(): Promise<{ kid: string; privateKey: KeyObject }> {
     let row = await store.db.selectFrom('webhook_signing_keys').selectAll().where('retired_at', 'is', null).orderBy('created_at', 'desc').orderBy('kid', 'desc').executeTakeFirst();
     if (!row) {
       await addKey();

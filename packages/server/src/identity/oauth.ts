@@ -130,7 +130,9 @@ async function connectCompany(deps: OAuthDeps, app: Application, params: Readonl
       .where('disconnected_at', 'is not', null)
       .execute();
     claims.connectedAt = (await connectedSince(trx, app.id, row.company_id)) ?? undefined;
-    if (claims.connectedAt === now) await companyConnected(trx, app.id, row.company_id);
+    // Generating a company token is what activates the company on the app's subscriptions that exist
+    // now (Concur's "activate subscription" step); subscriptions created later wait for the next one.
+    await companyConnected(trx, app.id, row.company_id);
     await recordAudit(trx, null, { companyId: row.company_id, action: 'company.connected', targetType: 'application', targetId: app.id, details: { application: app.name, requestTokenCreatedBy: row.created_by } });
     return storeRefreshToken(trx, claims);
   });
