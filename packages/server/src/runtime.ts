@@ -57,7 +57,9 @@ export async function openPatchbay(config: Config, location: StoreLocation = sto
       ...(config.extraCaFile ? { extraCa: readFileSync(config.extraCaFile, 'utf8') } : {}),
       privateAddresses: config.allowPrivateAddresses,
       timeoutMs: config.deliveryTimeoutMs,
-      maxResponseBytes: 64 * 1024,
+      // A webhook's answer is an acknowledgement; only the start of its body is kept for the log.
+      maxResponseBytes: 1024,
+      truncateResponses: true,
       allowHttp: config.allowHttpWebhooks,
       ...(config.webhookClientCertFile && config.webhookClientKeyFile
         ? { clientCertificate: { cert: readFileSync(config.webhookClientCertFile, 'utf8'), key: readFileSync(config.webhookClientKeyFile, 'utf8') } }

@@ -40,6 +40,11 @@ export interface OutboundClientOptions {
   clientCertificate?: { cert: string; key: string };
   /** Whether plain http:// URLs may be called (local development of webhook receivers only). */
   allowHttp?: boolean;
+  /**
+   * Keep only the first `maxResponseBytes` of a larger body instead of failing the call: for webhooks,
+   * whose answer is an acknowledgement and whose body is only logged.
+   */
+  truncateResponses?: boolean;
 }
 
 /** One call to a connector. */
@@ -108,8 +113,8 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
     allowH2: false,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
-    // Backstop only: `send` enforces the cap itself to report it precisely.
-    maxResponseSize: maxResponseBytes,
+    // Backstop only: `send` enforces the cap itself to report it precisely (or truncates).
+    maxResponseSize: options.truncateResponses ? -1 : maxResponseBytes,
   });
 
   async function send(req: OutboundRequest): Promise<OutboundResult> {
@@ -163,7 +168,7 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
         fail('response_too_large', `The response from ${where} is larger than the ${maxResponseBytes}-byte limit; connectors must return smaller responses.`);
 
       const declared = Number(response.headers['content-length']);
-      if (Number.isFinite(declared) && declared > maxResponseBytes) {
+      if (!options.truncateResponses && Number.isFinite(declared) && declared > maxResponseBytes) {
         response.body.destroy();
         return tooLarge();
       }
@@ -173,7 +178,12 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
         total += chunk.length;
         // Leaving the loop destroys the body stream, which makes undici drop
         // the socket instead of draining an oversized body.
-        if (total > maxResponseBytes) return tooLarge();
+        if (total > maxResponseBytes) {
+          if (!options.truncateResponses) return tooLarge();
+          chunks.push(chunk.subarray(0, chunk.length - (total - maxResponseBytes)));
+          total = maxResponseBytes;
+          break;
+        }
         chunks.push(chunk);
       }
       return {

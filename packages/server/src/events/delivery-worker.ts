@@ -14,6 +14,7 @@ import type { DeliveryRow } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import type { WebhookSigner } from './webhook-keys.ts';
+import { RETENTION_MS } from './subscriptions.ts';
 
 /** Responses ESS treats as temporary failures: retried with backoff. */
 export const RETRYABLE_STATUSES = new Set([401, 403, 429]);
@@ -57,8 +58,12 @@ export function backoffMs(attempt: number): number {
 /** The wait a `Retry-After` header asks for (seconds or an HTTP date), or null. */
 export function retryAfterMs(header: string | undefined, now: number): number | null {
   if (!header) return null;
-  if (/^\d{1,9}$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const date = Date.parse(header);
+  const text = header.trim();
+  if (/^\d{1,9}$/.test(text)) return Number(text) * 1000;
+  // Only an IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT") counts as a date; anything else is ignored
+  // and the backoff applies, rather than being read as "retry now".
+  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) return null;
+  const date = Date.parse(text);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
@@ -134,6 +139,29 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     );
   }
 
+  /**
+   * The claimed deliveries this worker may start now: at most `perSubscriptionLimit` in flight per
+   * subscription. The rest are released at once for the next claim (by this or another instance).
+   */
+  async function withinSubscriptionLimits(claimed: DeliveryRow[]): Promise<DeliveryRow[]> {
+    const counts = new Map(perSubscription);
+    const keep: DeliveryRow[] = [];
+    const release: number[] = [];
+    for (const delivery of claimed) {
+      const count = counts.get(delivery.subscription_id) ?? 0;
+      if (count < perSubscriptionLimit) {
+        counts.set(delivery.subscription_id, count + 1);
+        keep.push(delivery);
+      } else {
+        release.push(delivery.id);
+      }
+    }
+    if (release.length > 0) {
+      await store.db.updateTable('deliveries').set({ lease_owner: null, lease_expires_at: null }).where('id', 'in', release).where('lease_owner', '=', owner).execute();
+    }
+    return keep;
+  }
+
   /** The exact body bytes of an event and their signature, signing at most once per event. */
   async function signedEvent(eventSeq: number): Promise<{ body: Buffer; signature: string; correlationId: string } | null> {
     const event = await store.db.selectFrom('events').select(['payload', 'signature', 'signature_kid']).where('seq', '=', eventSeq).executeTakeFirst();
@@ -171,7 +199,9 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       await finish(delivery, { status: 'FAILED', last_error: 'The subscription was deleted.', completed_at: clock.now() }, null);
       return;
     }
-    if (clock.now() >= delivery.expires_at) {
+    // Events are published on the wall clock; retention runs on the delivery clock from that moment.
+    const expiresAt = clock.at(delivery.published_at) + RETENTION_MS;
+    if (clock.now() >= expiresAt) {
       await finish(delivery, { status: 'EXPIRED', last_error: 'Not delivered within 72 hours of publication.', completed_at: clock.now() }, null);
       return;
     }
@@ -203,8 +233,10 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     } else if (verdict.kind === 'failed') {
       await finish(delivery, { status: 'FAILED', attempts, last_status: lastStatus, last_error: `The subscriber answered ${lastStatus}; ESS does not retry 4xx other than 401, 403 and 429.`, completed_at: now }, attempt);
     } else {
-      const next = now + (verdict.waitMs ?? backoffMs(attempts));
-      const expired = next >= delivery.expires_at;
+      // Retries go on until retention runs out: a wait that would pass it becomes one last attempt
+      // just before it.
+      const expired = now + 1 >= expiresAt;
+      const next = Math.min(now + (verdict.waitMs ?? backoffMs(attempts)), expiresAt - 1);
       await finish(
         delivery,
         expired
@@ -251,7 +283,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       try {
         const free = options.concurrency - inFlight.size;
         const claimed = free > 0 ? await claim(free) : [];
-        for (const delivery of claimed) launch(delivery);
+        for (const delivery of await withinSubscriptionLimits(claimed)) launch(delivery);
         if (Date.now() - lastCleanup > 60_000) {
           lastCleanup = Date.now();
           await cleanup();
