@@ -51,17 +51,25 @@ interface Loaded {
 }
 
 async function load(db: Executor, request: RequestRow): Promise<Loaded> {
-  const policy = await db.selectFrom('request_policies').select('workflow_id').where('id', '=', request.policy_id).executeTakeFirstOrThrow();
-  const workflow = await db.selectFrom('workflows').select('approved_step_code').where('id', '=', policy.workflow_id).executeTakeFirstOrThrow();
-  const steps = await db.selectFrom('workflow_steps').selectAll().where('workflow_id', '=', policy.workflow_id).orderBy('position').execute();
-  const owner = await db.selectFrom('users').select(['id', 'manager_id', 'is_test']).where('id', '=', request.owner_id).executeTakeFirstOrThrow();
-  const company = await db.selectFrom('companies').select('entity_id').where('id', '=', request.company_id).executeTakeFirstOrThrow();
+  const workflow = await db
+    .selectFrom('request_policies')
+    .innerJoin('workflows', 'workflows.id', 'request_policies.workflow_id')
+    .select(['workflows.id', 'workflows.approved_step_code'])
+    .where('request_policies.id', '=', request.policy_id)
+    .executeTakeFirstOrThrow();
+  const steps = await db.selectFrom('workflow_steps').selectAll().where('workflow_id', '=', workflow.id).orderBy('position').execute();
+  const owner = await db
+    .selectFrom('users')
+    .innerJoin('companies', 'companies.id', 'users.company_id')
+    .select(['users.id', 'users.manager_id', 'users.is_test', 'companies.entity_id'])
+    .where('users.id', '=', request.owner_id)
+    .executeTakeFirstOrThrow();
   return {
     request,
     steps,
     approvedStepCode: workflow.approved_step_code,
     owner: { id: owner.id, managerId: owner.manager_id, isTest: toBool(owner.is_test) },
-    entityId: company.entity_id,
+    entityId: owner.entity_id,
   };
 }
 
@@ -158,7 +166,7 @@ export async function performAction(
   actor: WorkflowActor,
   comment: string | null,
   context: ActionContext,
-): Promise<{ request: RequestRow; event: StatusChangeEvent | null }> {
+): Promise<{ request: RequestRow; event: StatusChangeEvent | null; deliveries: number }> {
   const loaded = await load(db, request);
   const { steps } = loaded;
   const closed = toBool(request.closed);
@@ -235,9 +243,10 @@ export async function performAction(
     }
   }
 
+  const stamped = { ...changes, updated_at: now, version: request.version + 1 };
   const updated = await db
     .updateTable('requests')
-    .set({ ...changes, updated_at: now, version: request.version + 1 })
+    .set(stamped)
     .where('id', '=', request.id)
     .where('version', '=', request.version)
     .executeTakeFirst();
@@ -248,6 +257,7 @@ export async function performAction(
   }
 
   let published: StatusChangeEvent | null = null;
+  let deliveries = 0;
   if (event) {
     const cardRelated = await db.selectFrom('request_expenses').select('id').where('request_id', '=', request.id).where('is_payment_card_related', '=', true).limit(1).executeTakeFirst();
     published = buildStatusChangeEvent({
@@ -271,8 +281,9 @@ export async function performAction(
       .values({ id: published.id, company_id: request.company_id, topic: published.topic, event_type: published.eventType, request_id: request.id, payload: JSON.stringify(published), created_at: now })
       .returning('seq')
       .executeTakeFirstOrThrow();
-    await enqueueDeliveries(db, { seq, topic: published.topic, companyId: request.company_id, groups: published.groups, eventType: published.eventType, orderingKey: request.id, publishedAt: now });
+    deliveries = await enqueueDeliveries(db, { seq, topic: published.topic, companyId: request.company_id, groups: published.groups, eventType: published.eventType, orderingKey: request.id, publishedAt: now });
   }
-  const after = await db.selectFrom('requests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();
-  return { request: after, event: published };
+  // The row as it now stands in the database: the read row with exactly the columns this action set.
+  const after: RequestRow = { ...request, ...(stamped as Partial<RequestRow>) };
+  return { request: after, event: published, deliveries };
 }

@@ -52,20 +52,30 @@ export function openSqliteStore(file: string): Store {
   };
 }
 
+/** Prepared statements kept per SQL text: the same few hundred queries run over and over. */
+const STATEMENT_CACHE_SIZE = 500;
+
 /** Presents a `node:sqlite` database as the better-sqlite3 subset Kysely's SQLite dialect uses. */
 function adapt(native: DatabaseSync): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
   return {
     close: () => {
+      statements.clear();
       if (native.isOpen) native.close();
     },
     prepare(sql: string): SqliteStatement {
+      const cached = statements.get(sql);
+      if (cached) return cached;
       const statement = native.prepare(sql);
-      return {
+      const adapted: SqliteStatement = {
         reader: statement.columns().length > 0,
         all: (parameters) => statement.all(...toSqlite(parameters)),
         run: (parameters) => statement.run(...toSqlite(parameters)),
         iterate: (parameters) => statement.iterate(...toSqlite(parameters)),
       };
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      statements.set(sql, adapted);
+      return adapted;
     },
   };
 }
