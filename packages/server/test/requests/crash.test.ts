@@ -371,10 +371,10 @@ for (const { kind, skip } of await storeSuites()) {
       const env: Record<string, string> = { PATCHBAY_DATA_DIR: database.dataDir };
       if (database.location.kind === 'postgres') env.PATCHBAY_DATABASE_URL = database.location.url;
       try {
-        // The child migrates the fresh database and seeds the demo; the test adds its users and
-        // workflow through the store while the child runs (SQLite: a second connection in WAL mode).
         // The restart listens on the same address, so the tokens (whose issuer is the public URL) stay valid.
         const port = await freePort();
+        // The child migrates the fresh database and seeds the demo; the test adds its users and
+        // workflow through the store while the child runs (SQLite: a second connection in WAL mode).
         let { child, url } = await startChild(env, port);
         const setupStore = await openStore(database.location);
         let setup: Setup;
