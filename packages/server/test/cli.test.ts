@@ -3,11 +3,11 @@
  * errors, migrate, create-operator and create-token (whose token then works against `patchbay start`),
  * graceful shutdown on SIGTERM and SIGINT, and the secret key file created on first start.
  */
+import { freePort } from './support/server.ts';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,13 +68,6 @@ async function run(args: string[], env: NodeJS.ProcessEnv, input = ''): Promise<
   return finished(child, output);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A `patchbay start` child that has logged that it listens; `exit` resolves with how it ended. */
 interface Started {

@@ -6,23 +6,15 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { storeSuites } from '../support/stores.ts';
-import { startTestServer } from '../support/server.ts';
+import { startTestServer, freePort } from '../support/server.ts';
 import { signIn } from '../support/api-client.ts';
 import { openStore } from '../../src/store/store.ts';
 import { DEMO } from '../../src/demo.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Every child started, so a failing test never leaves one running (which would keep the run alive). */
 const children = new Set<ChildProcess>();
