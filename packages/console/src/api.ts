@@ -304,6 +304,18 @@ export interface NewRequestFields {
   mainDestination?: { city: string; countryCode: string };
 }
 
+/** The changes of the Edit Request form: only the fields given change, null clears one. */
+export interface RequestChanges {
+  name?: string;
+  businessPurpose?: string | null;
+  comment?: string | null;
+  startDate?: string | null;
+  endDate?: string | null;
+  startTime?: string | null;
+  endTime?: string | null;
+  mainDestination?: { city: string; countryCode: string } | null;
+}
+
 /** A comment on a request (workflow actions' comments included). */
 export interface RequestComment {
   authorId: string | null;
@@ -807,6 +819,10 @@ export class ApiClient {
   /** Creates a request of the signed-in user (Not Submitted). */
   createRequest(companyId: string, fields: NewRequestFields): Promise<TravelRequest> {
     return this.request('POST', this.requestsPath(companyId), fields);
+  }
+  /** Edits a request (its owner before submitting or after a send back): only the fields given change. */
+  updateRequest(companyId: string, requestId: string, changes: RequestChanges): Promise<TravelRequest> {
+    return this.request('PUT', this.requestsPath(companyId, requestId), changes);
   }
   /** One request, with the operations the signed-in user may take. */
   getRequest(companyId: string, requestId: string): Promise<TravelRequest> {

@@ -93,6 +93,8 @@ export const paths = {
   myRequests: () => '/requests',
   newRequest: () => '/requests/new',
   request: (requestId: string) => `/requests/${encodeURIComponent(requestId)}`,
+  /** The request's page with its Edit Request form open (the same route: the page reads `edit`). */
+  editRequest: (requestId: string) => `/requests/${encodeURIComponent(requestId)}?edit=1`,
   approvals: () => '/approvals',
   approval: (requestId: string) => `/approvals/${encodeURIComponent(requestId)}`,
   requestAdminPicker: () => '/admin/requests',

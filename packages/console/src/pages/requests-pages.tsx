@@ -6,12 +6,13 @@ import {
   errorMessage,
   type NewRequestFields,
   type RequestAction,
+  type RequestChanges,
   type RequestComment,
   type TravelRequest,
 } from '../api.ts';
 import { Badge, DateTime, ErrorBanner, Loading, Modal, Notice, PageHeader, TextField, useLoader } from '../components.tsx';
 import { Link, navigate, paths, useLocation } from '../router.tsx';
-import { clearFlash, peekFlash, setFlash } from '../session.tsx';
+import { clearFlash, peekFlash, setFlash, useSession } from '../session.tsx';
 
 /** The status of a request as a coloured label: the approval status name, plus Closed. */
 export function RequestStatus({ request }: { request: TravelRequest }) {
@@ -192,24 +193,55 @@ export function ApprovalsPage({ companyId }: { companyId: string }) {
   );
 }
 
-const NEW_REQUEST_FIELDS = ['name', 'businessPurpose', 'comment', 'startDate', 'endDate', 'mainDestination.city', 'mainDestination.countryCode'];
+const REQUEST_FORM_FIELDS = ['name', 'businessPurpose', 'comment', 'startDate', 'endDate', 'mainDestination.city', 'mainDestination.countryCode'];
 
-/** New Request: the header of a travel request. It is saved Not Submitted; submit it from its page. */
-export function NewRequestPage({ companyId }: { companyId: string }) {
-  const [name, setName] = useState('');
-  const [businessPurpose, setBusinessPurpose] = useState('');
-  const [startDate, setStartDate] = useState('');
-  const [endDate, setEndDate] = useState('');
-  const [city, setCity] = useState('');
-  const [countryCode, setCountryCode] = useState('');
-  const [comment, setComment] = useState('');
+/** What the New Request and Edit Request form holds: text as typed ('' for an empty field). */
+interface RequestFormValues {
+  name: string;
+  businessPurpose: string;
+  startDate: string;
+  endDate: string;
+  city: string;
+  countryCode: string;
+  comment: string;
+}
+
+const EMPTY_REQUEST_FORM: RequestFormValues = { name: '', businessPurpose: '', startDate: '', endDate: '', city: '', countryCode: '', comment: '' };
+
+/** The form values of a saved request, for Edit Request. */
+function formValuesOf(request: TravelRequest): RequestFormValues {
+  return {
+    name: request.name,
+    businessPurpose: request.businessPurpose ?? '',
+    startDate: request.startDate ?? '',
+    endDate: request.endDate ?? '',
+    city: request.mainDestination?.city ?? '',
+    countryCode: request.mainDestination?.countryCode ?? '',
+    comment: request.comment ?? '',
+  };
+}
+
+/**
+ * The header of a travel request, as New Request and Edit Request show it: checked here first, then
+ * saved by `onSave`, whose field errors from the server are shown at their fields.
+ */
+function RequestForm(props: {
+  label: string;
+  title?: string;
+  initial: RequestFormValues;
+  note: ReactNode;
+  onSave: (values: RequestFormValues) => Promise<void>;
+  onCancel: () => void;
+}) {
+  const [values, setValues] = useState(props.initial);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const { name, businessPurpose, startDate, endDate, city, countryCode, comment } = values;
 
   /** A change handler that also clears the field's error. */
-  const edit = (field: string, set: (value: string) => void) => (value: string) => {
-    set(value);
+  const edit = (field: string, key: keyof RequestFormValues) => (value: string) => {
+    setValues((current) => ({ ...current, [key]: value }));
     setFieldErrors((current) => {
       if (current[field] === undefined) return current;
       const next = { ...current };
@@ -237,19 +269,11 @@ export function NewRequestPage({ companyId }: { companyId: string }) {
     const errors = check();
     setFieldErrors(errors);
     if (Object.keys(errors).length > 0) return;
-    const fields: NewRequestFields = { name: name.trim() };
-    if (businessPurpose.trim() !== '') fields.businessPurpose = businessPurpose.trim();
-    if (comment.trim() !== '') fields.comment = comment.trim();
-    if (startDate !== '') fields.startDate = startDate;
-    if (endDate !== '') fields.endDate = endDate;
-    if (city.trim() !== '') fields.mainDestination = { city: city.trim(), countryCode: countryCode.trim().toUpperCase() };
     setBusy(true);
     try {
-      const created = await api.createRequest(companyId, fields);
-      setFlash(paths.request(created.id), `Request ${created.requestId} created. Submit it when it is complete.`);
-      navigate(paths.request(created.id));
+      await props.onSave(values);
     } catch (cause) {
-      if (cause instanceof ApiError && cause.field !== undefined && NEW_REQUEST_FIELDS.includes(cause.field)) {
+      if (cause instanceof ApiError && cause.field !== undefined && REQUEST_FORM_FIELDS.includes(cause.field)) {
         setFieldErrors({ [cause.field]: cause.message });
       } else {
         setError(errorMessage(cause));
@@ -260,46 +284,96 @@ export function NewRequestPage({ companyId }: { companyId: string }) {
   }
 
   return (
+    <form
+      className="card"
+      noValidate
+      aria-label={props.label}
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save();
+      }}
+    >
+      {props.title !== undefined ? <h2>{props.title}</h2> : null}
+      <ErrorBanner message={error} />
+      <div className="grid-2">
+        <TextField label="Request Name" value={name} onChange={edit('name', 'name')} error={fieldErrors['name']} required maxLength={255} />
+        <TextField label="Business Purpose" value={businessPurpose} onChange={edit('businessPurpose', 'businessPurpose')} error={fieldErrors['businessPurpose']} maxLength={255} />
+        <TextField label="Start Date" type="date" value={startDate} onChange={edit('startDate', 'startDate')} error={fieldErrors['startDate']} />
+        <TextField label="End Date" type="date" value={endDate} onChange={edit('endDate', 'endDate')} error={fieldErrors['endDate']} />
+        <TextField label="Main Destination City" value={city} onChange={edit('mainDestination.city', 'city')} error={fieldErrors['mainDestination.city']} maxLength={100} />
+        <TextField
+          label="Country Code"
+          value={countryCode}
+          onChange={(value) => edit('mainDestination.countryCode', 'countryCode')(value.toUpperCase())}
+          error={fieldErrors['mainDestination.countryCode']}
+          hint="Two letters (ISO 3166), e.g. DE, US, FR."
+          maxLength={2}
+        />
+      </div>
+      <TextField label="Comment" value={comment} onChange={edit('comment', 'comment')} error={fieldErrors['comment']} multiline maxLength={2000} />
+      <p className="note">{props.note}</p>
+      <div className="actions">
+        <button type="submit" className="button button-primary" disabled={busy}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+        <button type="button" className="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** New Request: the header of a travel request. It is saved Not Submitted; submit it from its page. */
+export function NewRequestPage({ companyId }: { companyId: string }) {
+  async function create(values: RequestFormValues): Promise<void> {
+    const fields: NewRequestFields = { name: values.name.trim() };
+    if (values.businessPurpose.trim() !== '') fields.businessPurpose = values.businessPurpose.trim();
+    if (values.comment.trim() !== '') fields.comment = values.comment.trim();
+    if (values.startDate !== '') fields.startDate = values.startDate;
+    if (values.endDate !== '') fields.endDate = values.endDate;
+    if (values.city.trim() !== '') fields.mainDestination = { city: values.city.trim(), countryCode: values.countryCode.trim().toUpperCase() };
+    const created = await api.createRequest(companyId, fields);
+    setFlash(paths.request(created.id), `Request ${created.requestId} created. Submit it when it is complete.`);
+    navigate(paths.request(created.id));
+  }
+
+  return (
     <section>
       <PageHeader title="New Request" crumbs={[{ label: 'Requests', to: paths.myRequests() }]} />
-      <form
-        className="card"
-        noValidate
-        aria-label="New Request"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void save();
-        }}
-      >
-        <ErrorBanner message={error} />
-        <div className="grid-2">
-          <TextField label="Request Name" value={name} onChange={edit('name', setName)} error={fieldErrors['name']} required maxLength={255} />
-          <TextField label="Business Purpose" value={businessPurpose} onChange={edit('businessPurpose', setBusinessPurpose)} error={fieldErrors['businessPurpose']} maxLength={255} />
-          <TextField label="Start Date" type="date" value={startDate} onChange={edit('startDate', setStartDate)} error={fieldErrors['startDate']} />
-          <TextField label="End Date" type="date" value={endDate} onChange={edit('endDate', setEndDate)} error={fieldErrors['endDate']} />
-          <TextField label="Main Destination City" value={city} onChange={edit('mainDestination.city', setCity)} error={fieldErrors['mainDestination.city']} maxLength={100} />
-          <TextField
-            label="Country Code"
-            value={countryCode}
-            onChange={edit('mainDestination.countryCode', (value) => setCountryCode(value.toUpperCase()))}
-            error={fieldErrors['mainDestination.countryCode']}
-            hint="Two letters (ISO 3166), e.g. DE, US, FR."
-            maxLength={2}
-          />
-        </div>
-        <TextField label="Comment" value={comment} onChange={edit('comment', setComment)} error={fieldErrors['comment']} multiline maxLength={2000} />
-        <p className="note">The request is saved as Not Submitted. Submit it from its page to send it for approval.</p>
-        <div className="actions">
-          <button type="submit" className="button button-primary" disabled={busy}>
-            Save
-          </button>
-          <button type="button" className="button" onClick={() => navigate(paths.myRequests())}>
-            Cancel
-          </button>
-        </div>
-      </form>
+      <RequestForm
+        label="New Request"
+        initial={EMPTY_REQUEST_FORM}
+        note="The request is saved as Not Submitted. Submit it from its page to send it for approval."
+        onSave={create}
+        onCancel={() => navigate(paths.myRequests())}
+      />
     </section>
   );
+}
+
+/** What Edit Request sends: the fields that changed, an emptied one as null (fields the form does not show are kept). */
+function requestChanges(before: RequestFormValues, after: RequestFormValues): RequestChanges {
+  const changes: RequestChanges = {};
+  const text = (value: string) => value.trim();
+  const orNull = (value: string) => (value === '' ? null : value);
+  if (text(after.name) !== text(before.name)) changes.name = text(after.name);
+  if (text(after.businessPurpose) !== text(before.businessPurpose)) changes.businessPurpose = orNull(text(after.businessPurpose));
+  if (text(after.comment) !== text(before.comment)) changes.comment = orNull(text(after.comment));
+  if (after.startDate !== before.startDate) changes.startDate = orNull(after.startDate);
+  if (after.endDate !== before.endDate) changes.endDate = orNull(after.endDate);
+  const city = text(after.city);
+  const countryCode = text(after.countryCode).toUpperCase();
+  if (city !== text(before.city) || countryCode !== text(before.countryCode).toUpperCase()) {
+    changes.mainDestination = city === '' ? null : { city, countryCode };
+  }
+  return changes;
+}
+
+/** Whether the signed-in user may edit the request: its owner, before submitting or after a send back. */
+function canEditRequest(request: TravelRequest, userId: string): boolean {
+  const status = request.approvalStatus.code;
+  return request.owner?.id === userId && !request.closed && (status === 'NOT_SUBMITTED' || status === 'SENTBACK');
 }
 
 /** The owner's actions, in the order the action bar shows them, with what each says afterwards. */
@@ -313,9 +387,12 @@ const OWNER_ACTIONS: ReadonlyArray<{ action: RequestAction; label: string; done:
 
 /**
  * One request: its details, status and comments, with the workflow actions its `operations` allow —
- * the owner's (Submit, Recall, Cancel, Close, Reopen) or, from Requests to Approve, Approve and Send Back.
+ * the owner's (Edit, Submit, Recall, Cancel, Close, Reopen) or, from Requests to Approve, Approve and
+ * Send Back. Edit opens the New Request form prefilled (`?edit=1`), while the request can still change.
  */
 export function RequestDetailPage({ companyId, requestId, mode }: { companyId: string; requestId: string; mode: 'mine' | 'approval' }) {
+  const { session } = useSession();
+  const { search } = useLocation();
   const request = useLoader(`request:${companyId}:${requestId}`, () => api.getRequest(companyId, requestId));
   const comments = useLoader<RequestComment[]>(`request-comments:${companyId}:${requestId}`, () => api.listRequestComments(companyId, requestId));
   const flash = useFlash();
@@ -363,6 +440,24 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
 
   const ownerActions = OWNER_ACTIONS.filter((entry) => allowed.has(entry.action));
   const canApprove = allowed.has('approve') || allowed.has('sendback');
+  const canEdit = data !== undefined && mode === 'mine' && canEditRequest(data, session.user.id);
+  const editing = canEdit && search.get('edit') === '1';
+  const editRefused = data !== undefined && mode === 'mine' && search.get('edit') === '1' && !canEdit;
+
+  async function saveEdits(values: RequestFormValues): Promise<void> {
+    if (data === undefined) return;
+    setError(null);
+    setNotice(null);
+    const changes = requestChanges(formValuesOf(data), values);
+    if (Object.keys(changes).length === 0) {
+      setNotice('Nothing changed.');
+    } else {
+      const updated = await api.updateRequest(companyId, data.id, changes);
+      request.setData(updated);
+      setNotice(`Request ${updated.requestId} saved. ${updated.approvalStatus.code === 'SENTBACK' ? 'Submit it again when it is ready.' : 'Submit it when it is complete.'}`);
+    }
+    navigate(paths.request(data.id));
+  }
 
   return (
     <section>
@@ -379,8 +474,25 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
       <Notice message={notice} />
       <ErrorBanner message={request.error ?? error} />
       {request.loading && data === undefined ? <Loading what="the request" /> : null}
-      {data !== undefined && mode === 'mine' && ownerActions.length > 0 ? (
+      {editRefused ? (
+        <Notice tone="info" message={`This request can no longer be edited: it is ${data.closed ? 'closed' : data.approvalStatus.name}.`} />
+      ) : null}
+      {data !== undefined && mode === 'mine' && !editing && (canEdit || ownerActions.length > 0) ? (
         <div className="action-bar" role="toolbar" aria-label="Request actions">
+          {canEdit ? (
+            <button
+              type="button"
+              className="button"
+              disabled={busy !== null}
+              onClick={() => {
+                setNotice(null);
+                setError(null);
+                navigate(paths.editRequest(data.id));
+              }}
+            >
+              Edit
+            </button>
+          ) : null}
           {ownerActions.map((entry) => (
             <button
               key={entry.action}
@@ -428,7 +540,22 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
           <Notice tone="info" message="This request is not waiting for your approval." />
         )
       ) : null}
-      {data !== undefined ? <RequestDetails request={data} /> : null}
+      {data !== undefined && editing ? (
+        <RequestForm
+          key={data.lastModified ?? data.id}
+          label="Edit Request"
+          title="Edit Request"
+          initial={formValuesOf(data)}
+          note={
+            data.approvalStatus.code === 'SENTBACK'
+              ? 'Change what the approver asked for, save, then submit the request again.'
+              : 'Saving keeps the request Not Submitted. Submit it when it is complete to send it for approval.'
+          }
+          onSave={saveEdits}
+          onCancel={() => navigate(paths.request(data.id))}
+        />
+      ) : null}
+      {data !== undefined && !editing ? <RequestDetails request={data} /> : null}
       {data !== undefined ? (
         <div className="card">
           <h2>Comments</h2>

@@ -15,7 +15,7 @@ import type { Principal } from '../identity/principal.ts';
 import { findCompanyFor, type Company } from '../companies/companies.ts';
 import { toBool } from '../store/schema.ts';
 import type { Executor, Store } from '../store/store.ts';
-import { checkCanView, createRequest, findRequest, toRequestResource, type RequestCaller, type RequestInput } from './requests.ts';
+import { checkCanView, createRequest, findRequest, toRequestResource, updateRequest, type RequestCaller, type RequestInput } from './requests.ts';
 import { MAX_COMMENT_LENGTH, WORKFLOW_ACTIONS, performAction } from './workflow-engine.ts';
 import {
   createTravelAgency, getWorkflow, listEvents, listGroups, listPolicies, listTravelAgencies, listWorkflows, requireRequestAdmin,
@@ -89,17 +89,38 @@ const EventPage = Type.Object({ items: Type.Array(Type.Object({ seq: Type.Intege
 
 /** A Request v4 `Request`, as the console's Request pages show it. */
 const RequestResource = Type.Unknown({ description: 'The Request v4 representation of the request, with the operations the signed-in user may take.' });
+const RequestName = Type.String({ minLength: 1, maxLength: 255, pattern: '\\S' });
+const BusinessPurpose = Type.String({ maxLength: 255 });
+const RequestComment = Type.String({ maxLength: MAX_COMMENT_LENGTH });
+const CalendarDateText = Type.String({ pattern: ISO_DATE });
+const TimeOfDay = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:mm, 24-hour clock' });
+const Destination = Type.Object(
+  { city: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }), countryCode: Type.String({ pattern: '^[A-Za-z]{2}$' }) },
+  { additionalProperties: false },
+);
 const NewRequest = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 255, pattern: '\\S' }),
-    businessPurpose: Type.Optional(Type.String({ maxLength: 255 })),
-    comment: Type.Optional(Type.String({ maxLength: MAX_COMMENT_LENGTH })),
-    startDate: Type.Optional(Type.String({ pattern: ISO_DATE })),
-    endDate: Type.Optional(Type.String({ pattern: ISO_DATE })),
-    mainDestination: Type.Optional(
-      Type.Object({ city: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }), countryCode: Type.String({ pattern: '^[A-Za-z]{2}$' }) }, { additionalProperties: false }),
-    ),
+    name: RequestName,
+    businessPurpose: Type.Optional(BusinessPurpose),
+    comment: Type.Optional(RequestComment),
+    startDate: Type.Optional(CalendarDateText),
+    endDate: Type.Optional(CalendarDateText),
+    mainDestination: Type.Optional(Destination),
     policyId: Type.Optional(HexId),
+  },
+  { additionalProperties: false },
+);
+/** Edit Request: only the fields given change; null clears one (the name cannot be cleared). */
+const RequestChanges = Type.Object(
+  {
+    name: Type.Optional(RequestName),
+    businessPurpose: Type.Optional(Nullable(BusinessPurpose)),
+    comment: Type.Optional(Nullable(RequestComment)),
+    startDate: Type.Optional(Nullable(CalendarDateText)),
+    endDate: Type.Optional(Nullable(CalendarDateText)),
+    startTime: Type.Optional(Nullable(TimeOfDay)),
+    endTime: Type.Optional(Nullable(TimeOfDay)),
+    mainDestination: Type.Optional(Nullable(Destination)),
   },
   { additionalProperties: false },
 );
@@ -319,19 +340,8 @@ export function requestAdminRoutes(app: FastifyInstance, store: Store, publicUrl
 
   app.post<{ Params: Static<typeof CompanyParams>; Body: Static<typeof NewRequest> }>('/api/companies/:companyId/requests', { schema: { tags: requestTags, summary: 'New Request for the signed-in user (in the default policy unless policyId is given)', params: CompanyParams, body: NewRequest, response: { 201: RequestResource, ...eitherErrors(400, 401, 403, 404, 409) } } }, async (request, reply) => {
     const { caller } = await userAccess(request, request.params.companyId);
-    const body = request.body;
-    for (const field of ['startDate', 'endDate'] as const) {
-      const value = body[field];
-      if (value !== undefined && !isCalendarDate(value)) throw invalidField(field, `${field} must be a real date (YYYY-MM-DD).`);
-    }
-    if (body.startDate !== undefined && body.endDate !== undefined && body.endDate < body.startDate) throw invalidField('endDate', 'The end date cannot be before the start date.');
-    const input: RequestInput = { name: body.name.trim() };
-    if (body.businessPurpose !== undefined) input.businessPurpose = body.businessPurpose.trim();
-    if (body.comment !== undefined) input.comment = body.comment;
-    if (body.startDate !== undefined) input.startDate = body.startDate;
-    if (body.endDate !== undefined) input.endDate = body.endDate;
-    if (body.mainDestination !== undefined) input.mainDestination = { city: body.mainDestination.city.trim(), countryCode: body.mainDestination.countryCode.toUpperCase() };
-    if (body.policyId !== undefined) input.policyId = body.policyId;
+    const input = requestInput(request.body);
+    if (request.body.policyId !== undefined) input.policyId = request.body.policyId;
     const row = await store.transaction((trx) => createRequest(trx, caller.companyId, caller.userId!, input));
     return reply.code(201).send(await toRequestResource(db, publicUrl, caller, row));
   });
@@ -340,6 +350,26 @@ export function requestAdminRoutes(app: FastifyInstance, store: Store, publicUrl
     const { caller } = await userAccess(request, request.params.companyId);
     const row = await findRequest(db, caller.companyId, request.params.requestId);
     await checkCanView(db, caller, row);
+    return toRequestResource(db, publicUrl, caller, row);
+  });
+
+  app.put<{ Params: Static<typeof RequestParams>; Body: Static<typeof RequestChanges> }>('/api/companies/:companyId/requests/:requestId', { schema: { tags: requestTags, summary: 'Edit Request as the signed-in user: the fields given change, null clears one (Request v4 PUT: the owner before submitting or after a send back)', params: RequestParams, body: RequestChanges, response: { 200: RequestResource, ...eitherErrors(400, 401, 403, 404, 409) } } }, async (request) => {
+    const { caller } = await userAccess(request, request.params.companyId);
+    const changes = request.body;
+    const input = requestInput(changes);
+    const row = await store.transaction(async (trx) => {
+      const current = await findRequest(trx, caller.companyId, request.params.requestId);
+      // One date may be changed alone: the stored other one decides. Checked here first so the console
+      // hears which field to fix (the product check in updateRequest answers in Concur's shape).
+      const start = changes.startDate !== undefined ? changes.startDate : current.start_date;
+      const end = changes.endDate !== undefined ? changes.endDate : current.end_date;
+      if (start && end && end < start) {
+        throw changes.endDate !== undefined
+          ? invalidField('endDate', 'The end date cannot be before the start date.')
+          : invalidField('startDate', `The start date cannot be after the request's end date (${end}).`);
+      }
+      return updateRequest(trx, caller, current, input);
+    });
     return toRequestResource(db, publicUrl, caller, row);
   });
 
@@ -399,6 +429,26 @@ function dateTimeParam(text: string | undefined, name: string): number | undefin
   const time = ISO_DATE_TIME.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(time)) throw invalidField(name, `${name} must be an ISO 8601 date-time with a time zone, e.g. 2025-06-01T00:00:00Z.`);
   return time;
+}
+
+/** The fields of a New Request or Edit Request body as the product takes them: real dates in order, trimmed text, upper-case country. */
+function requestInput(body: Static<typeof RequestChanges>): RequestInput {
+  for (const field of ['startDate', 'endDate'] as const) {
+    const value = body[field];
+    if (typeof value === 'string' && !isCalendarDate(value)) throw invalidField(field, `${field} must be a real date (YYYY-MM-DD).`);
+  }
+  if (typeof body.startDate === 'string' && typeof body.endDate === 'string' && body.endDate < body.startDate) throw invalidField('endDate', 'The end date cannot be before the start date.');
+  const input: RequestInput = {};
+  if (body.name !== undefined) input.name = body.name.trim();
+  if (body.businessPurpose !== undefined) input.businessPurpose = body.businessPurpose === null ? null : body.businessPurpose.trim();
+  if (body.comment !== undefined) input.comment = body.comment;
+  for (const field of ['startDate', 'endDate', 'startTime', 'endTime'] as const) {
+    const value = body[field];
+    if (value !== undefined) input[field] = value;
+  }
+  const place = body.mainDestination;
+  if (place !== undefined) input.mainDestination = place === null ? null : { city: place.city.trim(), countryCode: place.countryCode.toUpperCase() };
+  return input;
 }
 
 /** Whether YYYY-MM-DD names a day that exists. */

@@ -64,6 +64,11 @@ export interface RequestInput {
 
 const badParam = (message: string) => new ConcurApiError(400, 'badParam', message);
 
+/** 400 when the trip ends before it starts (dates are yyyy-MM-dd, so they compare as text). */
+function checkDateOrder(startDate: string | null | undefined, endDate: string | null | undefined): void {
+  if (startDate && endDate && endDate < startDate) throw badParam(`The request has bad parameter(s): endDate ${endDate} is before startDate ${startDate}.`);
+}
+
 /** Loads a request of the caller's company; 404 for anything else. */
 export async function findRequest(db: Executor, companyId: string, requestUuid: string): Promise<RequestRow> {
   if (!HEX_ID.test(requestUuid)) throw new ConcurApiError(400, 'invalidUuid', `The request id ${requestUuid.slice(0, 64)} is not 32 hexadecimal characters.`);
@@ -164,6 +169,7 @@ function mergeCustom(stored: string, custom: RequestInput['custom']): string {
 /** Creates a request owned by `ownerId` (POST /requests). */
 export async function createRequest(db: Executor, companyId: string, ownerId: string, input: RequestInput): Promise<RequestRow> {
   if (!input.name) throw new ConcurApiError(400, 'missingRequiredField', 'At least 1 required field has an empty value: name.');
+  checkDateOrder(input.startDate, input.endDate);
   const policyId = await resolvePolicy(db, companyId, input.policyId);
   await checkAgency(db, companyId, input.travelAgencyId);
   const count = await db.selectFrom('requests').select((eb) => eb.fn.countAll<number>().as('n')).where('company_id', '=', companyId).executeTakeFirstOrThrow();
@@ -216,6 +222,7 @@ export async function updateRequest(db: Executor, caller: RequestCaller, request
   const values = fieldValues(input);
   if (input.name === null || input.name === '') throw new ConcurApiError(400, 'missingRequiredField', 'At least 1 required field has an empty value: name.');
   if (input.custom) values.custom_fields = mergeCustom(request.custom_fields, input.custom);
+  checkDateOrder(values.start_date !== undefined ? (values.start_date as string | null) : request.start_date, values.end_date !== undefined ? (values.end_date as string | null) : request.end_date);
   const updated = await db.updateTable('requests').set({ ...values, updated_at: Date.now(), version: request.version + 1 }).where('id', '=', request.id).where('version', '=', request.version).executeTakeFirst();
   if (Number(updated.numUpdatedRows) !== 1) throw new ConcurApiError(409, 'concurrentUpdate', 'The request changed while this update ran; reload it and try again.');
   return db.selectFrom('requests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();

@@ -2,8 +2,9 @@
  * Console test: drives the real console in Debian's Chromium against a real patchbay through Concur
  * Request. A Request administrator sets up a workflow with a manager step (Notify on, Step Code
  * PENDMGRA), a default policy, a travel agency, an approver group and the traveler's manager; the
- * traveler creates and submits two requests; the manager approves one and sends the other back with a
- * comment; the traveler sees the comment and cancels and closes the sent-back request; the Event Log
+ * traveler creates two requests, edits one's name and business purpose (Edit Request), and submits
+ * both; the manager approves one and sends the other back with a comment; the traveler sees the
+ * comment, edits the sent-back request and resubmits it, then cancels and closes it; the Event Log
  * shows the statusChange events exactly as stored, with its filters.
  * Full-page screenshots land in test-output/screenshots/ at the repository root (prefixed 3x-).
  */
@@ -216,7 +217,7 @@ test('console: Request workflow set-up, create and submit, approve and send back
       await signOut(page);
     });
 
-    await step('traveler: New Request, then Submit', async () => {
+    await step('traveler: New Request, Edit Request (name and business purpose), then Submit', async () => {
       await signIn(page, baseUrl, traveler);
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Requests' }).click();
       await heading(page, 'Requests');
@@ -228,8 +229,8 @@ test('console: Request workflow set-up, create and submit, approve and send back
       // Client-side checks first: the name is required.
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       await visible(page.getByText('Enter a name for the request'));
-      await page.getByLabel('Request Name').fill('Customer visit Berlin');
-      await page.getByLabel('Business Purpose').fill('Quarterly business review with Contoso GmbH');
+      await page.getByLabel('Request Name').fill('Customer visit');
+      await page.getByLabel('Business Purpose').fill('QBR');
       await page.getByLabel('Start Date').fill('2026-03-02');
       await page.getByLabel('End Date').fill('2026-03-05');
       await page.getByLabel('Main Destination City').fill('Berlin');
@@ -238,15 +239,56 @@ test('console: Request workflow set-up, create and submit, approve and send back
       await screenshot(page, '10-new-request');
       await page.getByRole('button', { name: 'Save', exact: true }).click();
 
-      await heading(page, 'Customer visit Berlin');
+      await heading(page, 'Customer visit');
       await visible(page.getByText(/Request [A-Z2-9]{4,6} created\./));
       requestKeys.berlin = ((await page.locator('.request-line strong.mono').textContent()) ?? '').trim();
       assert.match(requestKeys.berlin, /^[A-Z2-9]{4,6}$/);
       await visible(page.getByText('Not Submitted', { exact: true }));
       const actions = page.getByRole('toolbar', { name: 'Request actions' });
-      assert.deepEqual(await actions.getByRole('button').allTextContents(), ['Submit', 'Cancel Request']);
+      assert.deepEqual(await actions.getByRole('button').allTextContents(), ['Edit', 'Submit', 'Cancel Request']);
       await visible(page.getByText('Berlin, DE'));
       await screenshot(page, '11-request-created');
+
+      // Edit Request: the New Request form, prefilled; only the changed fields are saved.
+      await actions.getByRole('button', { name: 'Edit' }).click();
+      const form = page.getByRole('form', { name: 'Edit Request' });
+      await visible(form.getByRole('heading', { name: 'Edit Request' }));
+      assert.match(page.url(), /\/requests\/[0-9A-F]{32}\?edit=1$/);
+      assert.equal(await page.getByRole('toolbar', { name: 'Request actions' }).count(), 0, 'no workflow actions while editing');
+      assert.deepEqual(
+        {
+          name: await form.getByLabel('Request Name').inputValue(),
+          businessPurpose: await form.getByLabel('Business Purpose').inputValue(),
+          startDate: await form.getByLabel('Start Date').inputValue(),
+          endDate: await form.getByLabel('End Date').inputValue(),
+          city: await form.getByLabel('Main Destination City').inputValue(),
+          countryCode: await form.getByLabel('Country Code').inputValue(),
+          comment: await form.getByLabel('Comment').inputValue(),
+        },
+        { name: 'Customer visit', businessPurpose: 'QBR', startDate: '2026-03-02', endDate: '2026-03-05', city: 'Berlin', countryCode: 'DE', comment: 'Hotel close to the customer office, please.' },
+      );
+      await form.getByLabel('Request Name').fill('');
+      await form.getByRole('button', { name: 'Save', exact: true }).click();
+      await visible(form.getByText('Enter a name for the request'));
+      await form.getByLabel('Request Name').fill('Customer visit Berlin');
+      await form.getByLabel('Business Purpose').fill('Quarterly business review with Contoso GmbH');
+      await screenshot(page, 'edit-request');
+      await form.getByRole('button', { name: 'Save', exact: true }).click();
+      await heading(page, 'Customer visit Berlin');
+      await visible(page.getByText(`Request ${requestKeys.berlin} saved. Submit it when it is complete.`));
+      assert.match(page.url(), /\/requests\/[0-9A-F]{32}$/);
+      await visible(page.getByText('Quarterly business review with Contoso GmbH'));
+      assert.deepEqual(await actions.getByRole('button').allTextContents(), ['Edit', 'Submit', 'Cancel Request']);
+      const saved = await store.db.selectFrom('requests').select(['name', 'business_purpose', 'comment', 'start_date', 'end_date', 'main_destination', 'status_code']).where('request_key', '=', requestKeys.berlin).executeTakeFirstOrThrow();
+      assert.deepEqual({ ...saved, main_destination: JSON.parse(saved.main_destination ?? 'null') }, {
+        name: 'Customer visit Berlin',
+        business_purpose: 'Quarterly business review with Contoso GmbH',
+        comment: 'Hotel close to the customer office, please.',
+        start_date: '2026-03-02',
+        end_date: '2026-03-05',
+        main_destination: { city: 'Berlin', countryCode: 'DE' },
+        status_code: 'NOT_SUBMITTED',
+      });
 
       await actions.getByRole('button', { name: 'Submit' }).click();
       await visible(page.getByText(`Request ${requestKeys.berlin} submitted: Pending Request Manager Approval.`));
@@ -319,7 +361,7 @@ test('console: Request workflow set-up, create and submit, approve and send back
       await signOut(page);
     });
 
-    await step('traveler: sees Approved and Sent Back with the comment; cancels and closes the sent-back request', async () => {
+    await step('traveler: sees Approved and Sent Back with the comment; edits and resubmits the sent-back request, then cancels and closes it', async () => {
       await signIn(page, baseUrl, traveler);
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Requests' }).click();
       const table = page.getByRole('table', { name: 'My Requests' });
@@ -333,8 +375,32 @@ test('console: Request workflow set-up, create and submit, approve and send back
       await visible(comments.getByText('Please add the conference fee as an expected expense.'));
       await visible(comments.getByText('Morgan Manager'));
       const actions = page.getByRole('toolbar', { name: 'Request actions' });
-      assert.deepEqual(await actions.getByRole('button').allTextContents(), ['Submit', 'Cancel Request']);
+      assert.deepEqual(await actions.getByRole('button').allTextContents(), ['Edit', 'Submit', 'Cancel Request']);
       await screenshot(page, '19-sent-back-with-comment');
+
+      // Edit what the manager asked for (the comment stays in view), save, and submit again.
+      await actions.getByRole('button', { name: 'Edit' }).click();
+      const form = page.getByRole('form', { name: 'Edit Request' });
+      await visible(form.getByText('Change what the approver asked for, save, then submit the request again.'));
+      await visible(comments.getByText('Please add the conference fee as an expected expense.'));
+      assert.equal(await form.getByLabel('Business Purpose').inputValue(), 'Web Summit');
+      await form.getByLabel('Business Purpose').fill('Web Summit, conference fee EUR 1,100 expected');
+      await form.getByLabel('Request Name').fill('Conference Lisbon (Web Summit)');
+      await screenshot(page, 'edit-sent-back');
+      await form.getByRole('button', { name: 'Save', exact: true }).click();
+      await heading(page, 'Conference Lisbon (Web Summit)');
+      await visible(page.getByText(`Request ${requestKeys.lisbon} saved. Submit it again when it is ready.`));
+      await visible(page.getByText('Web Summit, conference fee EUR 1,100 expected'));
+      await visible(page.locator('.request-line').getByText('Sent Back', { exact: true }));
+      await actions.getByRole('button', { name: 'Submit' }).click();
+      await visible(page.getByText(`Request ${requestKeys.lisbon} submitted: Pending Request Manager Approval.`));
+      assert.deepEqual(await actions.getByRole('button').allTextContents(), ['Recall', 'Cancel Request']);
+      // Submitted again: Edit is gone, and a bookmarked edit link shows why.
+      await page.goto(`${page.url()}?edit=1`);
+      await heading(page, 'Conference Lisbon (Web Summit)');
+      await visible(page.getByText('This request can no longer be edited: it is Pending Request Manager Approval.'));
+      assert.equal(await page.getByRole('form', { name: 'Edit Request' }).count(), 0);
+      assert.deepEqual(await actions.getByRole('button').allTextContents(), ['Recall', 'Cancel Request']);
 
       await actions.getByRole('button', { name: 'Cancel Request' }).click();
       const confirm = page.getByRole('alertdialog', { name: 'Cancel this request?' });
@@ -372,6 +438,7 @@ test('console: Request workflow set-up, create and submit, approve and send back
       assert.deepEqual(stored.map((row) => row.event_type), [
         'statusChange.CANCELED', // close
         'statusChange.CANCELED',
+        'statusChange.PENDING.RequestManager', // resubmitted after the edit (edits publish nothing)
         'statusChange.SENTBACK',
         'statusChange.APPROVED',
         'statusChange.PENDING.RequestManager',

@@ -1,7 +1,7 @@
 /**
  * The Request admin API over real HTTP, on SQLite and PostgreSQL: workflows and their steps, Request
  * policies, travel agencies, approver groups, users' managers, the event log with its filters and
- * paging, and the console's Request routes (create, list, act) that run the Request v4 product
+ * paging, and the console's Request routes (create, list, edit, act) that run the Request v4 product
  * functions for the signed-in user. Bad input is a 400 naming the field, another company is a 404, a
  * missing permission a 403.
  */
@@ -553,6 +553,122 @@ for (const { kind, skip } of await storeSuites()) {
         ['statusChange.SENTBACK', 'true', 'false'],
         ['statusChange.PENDING.RequestManager', 'false', 'false'],
       ]);
+    });
+
+    test('console Request routes: Edit Request (PUT) by the owner before submitting and after a send back; null clears a field', async () => {
+      await setUpManagerWorkflow('Edit');
+      const traveler = await signIn(server.url, users.traveler);
+      const manager = await signIn(server.url, users.manager);
+      const colleague = await signIn(server.url, users.colleague);
+      const created = await traveler.post(`${base}/requests`, { name: 'Draft trip', businessPurpose: 'TBD', startDate: '2026-05-04', endDate: '2026-05-08', mainDestination: { city: 'Paris', countryCode: 'fr' } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const path = `${base}/requests/${created.body.id}`;
+      const eventCount = async () => (await admin.get(`${base}/events?requestId=${created.body.id}`)).body.items.length;
+
+      // Only the fields given change; text is trimmed as on create.
+      const edited = await traveler.put(path, { name: '  Contract signing Paris ', businessPurpose: 'Sign the 2026 framework contract', startTime: '09:30', endTime: '18:00' });
+      assert.equal(edited.status, 200, JSON.stringify(edited.body));
+      assert.equal(edited.body.id, created.body.id);
+      assert.equal(edited.body.requestId, created.body.requestId);
+      assert.equal(edited.body.name, 'Contract signing Paris');
+      assert.equal(edited.body.businessPurpose, 'Sign the 2026 framework contract');
+      assert.equal(edited.body.startDate, '2026-05-04');
+      assert.equal(edited.body.endDate, '2026-05-08');
+      assert.equal(edited.body.startTime, '09:30');
+      assert.equal(edited.body.endTime, '18:00');
+      assert.deepEqual(edited.body.mainDestination, { city: 'Paris', countryCode: 'FR' });
+      assert.equal(edited.body.approvalStatus.code, 'NOT_SUBMITTED');
+      assert.deepEqual(edited.body.operations.map((o: any) => o.rel), ['submit', 'cancel']);
+      assert.ok(edited.body.lastModified >= created.body.lastModified);
+      assert.deepEqual((await traveler.get(path)).body, edited.body, 'GET shows what PUT answered');
+
+      // null clears a field (the business purpose and comment become empty, as Request v4 keeps them).
+      const cleared = await traveler.put(path, { businessPurpose: null, endDate: null, endTime: null, mainDestination: null, comment: 'Aisle seat, please.' });
+      assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
+      assert.equal(cleared.body.businessPurpose, '');
+      assert.equal(cleared.body.comment, 'Aisle seat, please.');
+      assert.equal('endDate' in cleared.body, false);
+      assert.equal('endTime' in cleared.body, false);
+      assert.equal('mainDestination' in cleared.body, false);
+      assert.equal(cleared.body.startDate, '2026-05-04');
+      assert.equal(cleared.body.name, 'Contract signing Paris');
+
+      // Dates stay in order against the stored other date; a refused edit changes nothing.
+      assert.equal((await traveler.put(path, { endDate: '2026-05-06' })).status, 200);
+      const cases: Array<[unknown, string]> = [
+        [{ startDate: '2026-05-07' }, 'startDate'],
+        [{ endDate: '2026-05-01' }, 'endDate'],
+        [{ startDate: '2026-05-10', endDate: '2026-05-09' }, 'endDate'],
+        [{ startDate: '2026-02-30' }, 'startDate'],
+        [{ endDate: '05/06/2026' }, 'endDate'],
+        [{ startTime: '25:00' }, 'startTime'],
+        [{ endTime: '6pm' }, 'endTime'],
+        [{ name: null }, 'name'],
+        [{ name: '   ' }, 'name'],
+        [{ businessPurpose: 'x'.repeat(256) }, 'businessPurpose'],
+        [{ mainDestination: { city: 'Lyon' } }, 'mainDestination.countryCode'],
+        [{ mainDestination: { city: 'Lyon', countryCode: 'FRA' } }, 'mainDestination.countryCode'],
+        [{ policyId: 'C'.repeat(32) }, 'policyId'],
+        [{ id: created.body.id }, 'id'],
+      ];
+      const beforeBad = (await traveler.get(path)).body;
+      for (const [body, field] of cases) {
+        const response = await traveler.put(path, body);
+        assert.equal(response.status, 400, `${JSON.stringify(body)} → ${response.status}`);
+        assert.equal(response.body.error.field, field, `${JSON.stringify(body)}: ${JSON.stringify(response.body)}`);
+      }
+      assert.deepEqual((await traveler.get(path)).body, beforeBad, 'refused edits change nothing');
+      assert.equal((await traveler.put(`${base}/requests/short`, { name: 'X' })).body.error.field, 'requestId');
+      const missing = await traveler.put(`${base}/requests/${'D'.repeat(32)}`, { name: 'X' });
+      assert.equal(missing.status, 404);
+      assert.equal(missing.body.errors[0].errorCode, 'notFound');
+
+      // Others: a colleague is refused in Concur's shape; other companies' users see nothing; operators make no requests.
+      const notMine = await colleague.put(path, { name: 'Mine now' });
+      assert.equal(notMine.status, 403, JSON.stringify(notMine.body));
+      assert.equal(notMine.body.errors[0].errorCode, 'permissionDenied');
+      const notPending = await manager.put(path, { name: 'Not yet mine to change' });
+      assert.equal(notPending.status, 403, 'the manager is not the approver of a request that is not submitted');
+      assert.equal(notPending.body.errors[0].errorCode, 'permissionDenied');
+      const foreign = await signIn(server.url, otherCompany.user);
+      assert.equal((await foreign.put(path, { name: 'Foreign' })).status, 404);
+      assert.equal((await foreign.put(`/api/companies/${otherCompany.companyId}/requests/${created.body.id}`, { name: 'Foreign' })).status, 404);
+      const operator = await signIn(server.url, server.operator);
+      const operatorEdit = await operator.put(path, { name: 'Operator' });
+      assert.equal(operatorEdit.status, 403);
+      assert.equal(operatorEdit.body.error.code, 'permission_denied');
+      assert.equal((await anonymous(server.url).put(path, { name: 'Anonymous' })).status, 401);
+      assert.equal((await traveler.get(path)).body.name, 'Contract signing Paris');
+
+      // Submitted: the owner can no longer edit (403 permissionDenied); the current approver may, as in Request v4.
+      const submitted = await traveler.post(`${path}/submit`, {});
+      assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+      const locked = await traveler.put(path, { name: 'Too late' });
+      assert.equal(locked.status, 403, JSON.stringify(locked.body));
+      assert.equal(locked.body.errors[0].errorCode, 'permissionDenied');
+      assert.match(locked.body.errors[0].errorMessage, /SUBMITTED/);
+      assert.equal((await colleague.put(path, { name: 'Still not mine' })).status, 403);
+      const byApprover = await manager.put(path, { comment: 'Checked the dates.' });
+      assert.equal(byApprover.status, 200, JSON.stringify(byApprover.body));
+      assert.equal(byApprover.body.approvalStatus.code, 'SUBMITTED');
+
+      // Sent back: the owner edits and resubmits.
+      assert.equal((await manager.post(`${path}/sendback`, { comment: 'Add the purpose again, please.' })).status, 200);
+      const fixed = await traveler.put(path, { businessPurpose: 'Sign the 2026 framework contract' });
+      assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
+      assert.equal(fixed.body.approvalStatus.code, 'SENTBACK');
+      assert.equal(fixed.body.businessPurpose, 'Sign the 2026 framework contract');
+      assert.deepEqual(fixed.body.operations.map((o: any) => o.rel), ['submit', 'cancel']);
+      const resubmitted = await traveler.post(`${path}/submit`, {});
+      assert.equal(resubmitted.status, 200, JSON.stringify(resubmitted.body));
+      assert.equal(resubmitted.body.approvalStatus.code, 'SUBMITTED');
+      assert.equal(resubmitted.body.businessPurpose, 'Sign the 2026 framework contract');
+
+      // Edits publish no events: only submit, send back and resubmit did.
+      assert.equal(await eventCount(), 3);
+      const canceled = await traveler.post(`${path}/cancel`, {});
+      assert.equal(canceled.status, 200);
+      assert.equal((await traveler.put(path, { name: 'After cancel' })).status, 403);
     });
   });
 }
