@@ -145,7 +145,10 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
     }
 
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DeadlineExceeded()), timeoutMs);
+    // The abort waits one more turn of the event loop (setImmediate runs after pending I/O): if the
+    // process was stalled past the deadline while the answer had already arrived, the answer wins,
+    // rather than a delivered webhook being recorded as timed out (and sent again).
+    const timer = setTimeout(() => setImmediate(() => controller.abort(new DeadlineExceeded())), timeoutMs);
     // undici does not act on an abort while the socket is still connecting: it
     // waits for the connect to finish (or hit its own timeout) before
     // rejecting. Racing the signal keeps the deadline strict.
