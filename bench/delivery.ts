@@ -1,0 +1,720 @@
+/**
+ * The delivery benchmark (acceptance 5 of the ESS issue): events per second from a Request workflow
+ * transition to an acknowledged webhook delivery, and the latency from the transition's commit to the
+ * receiver, for fan-out 1 and 10 (subscriptions per event), beside bare undici POSTs to the same
+ * receiver in the same run. SQLite, loopback only.
+ *
+ * Three processes: a real patchbay (`bench/lib/patchbay-process.ts`: `openPatchbay(loadConfig(...))`,
+ * app and delivery worker, fresh for every measurement), a webhook receiver
+ * (`bench/lib/webhook-receiver.ts`: `node:http`, keep-alive, answers 200 once the body is in and
+ * records when it was, per event), and this one, which drives. Subscriptions are made with the
+ * product's own functions (`saveSubscription`, then `companyConnected` for the demo company; two apps,
+ * since an app may have five), one per fan-out, each to its own path of the receiver.
+ *
+ * For each fan-out F, four measurements:
+ *   - bare: an undici Pool POSTs a real event body with ESS's headers to the receiver, closed loop,
+ *     with as many requests in flight as patchbay may have for F subscriptions (min(C, F·⌊C/4⌋), C =
+ *     the delivery concurrency: the worker gives one subscription a quarter of its slots at most).
+ *   - backlog: events committed beforehand (the real `performAction` submit, 100 per transaction, with
+ *     `enqueueDeliveries`), then patchbay starts and drains them: the delivery worker's own capacity,
+ *     with no transitions competing (rate over the middle 80% of arrivals).
+ *   - closed loop: `BENCH_CONCURRENCY` keep-alive connections POST Request v4 `submit` on fresh draft
+ *     requests (the first step notifies; every submit publishes exactly one event) as fast as patchbay
+ *     answers; an event counts when all F deliveries have reached the receiver inside the window.
+ *   - paced: the same submits at a fixed rate (open loop: sent on schedule whatever the answers),
+ *     `BENCH_PACED_RATE` events/s (the target load), then at half the closed-loop rate (a load patchbay
+ *     sustains); latency percentiles over the events committed in the window. A paced run that falls
+ *     more than half a second of submits behind stops sending and says so.
+ * Latency = receiver's arrival time − the event's `timeStamp` (taken by `performAction` just before it
+ * writes, so it also counts the rest of the transaction and its commit). Paced runs also report the
+ * latency from the submit's scheduled send time (what the client sees, with HTTP queueing).
+ * After each measurement the benchmark waits until every committed event reached every subscription,
+ * and at the end it checks the outbox (every delivery DELIVERED), counts deliveries received twice, and
+ * verifies one delivery's Concur-Signature against the stored public keys.
+ *
+ * Environment: BENCH_DURATION_MS (default 3000 per window, after 500 ms of warm-up),
+ * BENCH_CONCURRENCY (closed-loop connections, default 16), BENCH_DELIVERY_CONCURRENCY (patchbay's
+ * PATCHBAY_DELIVERY_CONCURRENCY, default 64 as in production), BENCH_PACED_RATE (default 1000),
+ * BENCH_FANOUTS (default "0,1,10"; fan-out 0, no subscriptions, is a closed loop of transitions alone:
+ * the ceiling the transition path sets, and its CPU cost), BENCH_MODES (default "bare,backlog,closed,paced"),
+ * BENCH_BACKLOG_DELIVERIES (default 4000), BENCH_SERVER_LOG_LEVEL (default silent),
+ * BENCH_PROFILE_DIR (patchbay children run with --cpu-prof and write one profile per measurement
+ * there, and a summary of each is printed), BENCH_DATA_PARENT (where the temporary data directory is
+ * made, default the OS temp dir; /dev/shm puts the database on tmpfs, where fsync is free: a
+ * diagnostic that separates the cost of durable commits from CPU, not a result).
+ * Results go to stdout and bench/results/delivery.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { constants, randomUUID, verify } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { Pool } from 'undici';
+import { openStore, type Store, type StoreLocation } from '../packages/server/src/store/store.ts';
+import { DEMO, seedDemo } from '../packages/server/src/demo.ts';
+import { createApplication } from '../packages/server/src/identity/applications.ts';
+import { companyConnected, MAX_SUBSCRIPTIONS_PER_APP, saveSubscription } from '../packages/server/src/events/subscriptions.ts';
+import { createRequest, findRequest } from '../packages/server/src/requests/requests.ts';
+import { performAction } from '../packages/server/src/requests/workflow-engine.ts';
+import { buildStatusChangeEvent, REQUEST_SCOPE, REQUEST_TOPIC } from '../packages/server/src/requests/status-change-event.ts';
+import { startNodeChild, type NodeChild } from './lib/child-process.ts';
+import { startPatchbay, type PatchbayReady } from './lib/patchbay-process.ts';
+import type { ReceivedDeliveries, ReceiverReady } from './lib/webhook-receiver.ts';
+import { epochNow, percentiles, type Percentiles } from './lib/stats.ts';
+import { summarise } from './lib/cpuprofile-summary.ts';
+
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
+const WARMUP_MS = 500;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const DELIVERY_CONCURRENCY = Number(process.env.BENCH_DELIVERY_CONCURRENCY ?? 64);
+const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 1_000);
+const FANOUTS = (process.env.BENCH_FANOUTS ?? '0,1,10').split(',').map(Number);
+const MODES = (process.env.BENCH_MODES ?? 'bare,backlog,closed,paced').split(',');
+const BACKLOG_DELIVERIES = Number(process.env.BENCH_BACKLOG_DELIVERIES ?? 4_000);
+const SERVER_LOG_LEVEL = process.env.BENCH_SERVER_LOG_LEVEL ?? 'silent';
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ? path.resolve(process.env.BENCH_PROFILE_DIR) : undefined;
+const DATA_PARENT = process.env.BENCH_DATA_PARENT ?? os.tmpdir();
+/** Paced runs: connections available to the open-loop client (so the client itself never queues). */
+const PACED_CONNECTIONS = 64;
+/** Draft requests set aside per closed-loop run, in events/s over warm-up and window (it stops early, and says so, when they run out). */
+const CLOSED_LOOP_BUDGET = Number(process.env.BENCH_CLOSED_LOOP_BUDGET ?? 1_500);
+/** A paced run gives up (and says so) when more than this many seconds of submits are unanswered. */
+const PACED_MAX_BACKLOG_S = 0.5;
+/** How long to wait for the last deliveries after a measurement. */
+const DRAIN_TIMEOUT_MS = 60_000;
+const TARGET_EVENTS = 2_000;
+const TARGET_P95_MS = 50;
+const TARGET_BARE_RATIO = 0.5;
+const RESULTS = fileURLToPath(new URL('./results/delivery.md', import.meta.url));
+const RECEIVER = fileURLToPath(new URL('./lib/webhook-receiver.ts', import.meta.url));
+const PUBLIC_URL = 'http://127.0.0.1:3000';
+
+const say = (text: string) => process.stdout.write(`${text}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Receiver = NodeChild<ReceiverReady>;
+
+/** Deliveries the receiver got more than once (same event, same subscription), over all measurements. */
+let duplicateDeliveries = 0;
+
+/** One measurement, as the table shows it. */
+interface Row {
+  fanOut: number;
+  mode: 'bare' | 'backlog' | 'closed' | 'paced';
+  label: string;
+  /** Events fully delivered (all F subscriptions) per second. */
+  eventsPerSecond?: number;
+  /** Deliveries (or bare POSTs) acknowledged per second. */
+  deliveriesPerSecond: number;
+  /** Transitions answered 200 per second in the window (closed and paced). */
+  transitionsPerSecond?: number;
+  /** Transition commit → receiver, per delivery. */
+  latency?: Percentiles | null;
+  /** Paced: scheduled send of the submit → receiver, per delivery. */
+  sendLatency?: Percentiles | null;
+  /** patchbay child's CPU (user + system) per event, µs. */
+  cpuPerEvent?: number;
+  /** Whether the run held the requested load (paced) or pool (closed). */
+  note?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Setup: the demo company, its employee as the traveler, two subscribing apps, draft requests
+
+interface Fixture {
+  location: StoreLocation;
+  dataDir: string;
+  travelerId: string;
+  apps: string[];
+}
+
+async function setUp(): Promise<Fixture> {
+  const dataDir = mkdtempSync(path.join(DATA_PARENT, 'patchbay-bench-delivery-'));
+  const location: StoreLocation = { kind: 'sqlite', file: path.join(dataDir, 'patchbay.db') };
+  const store = await openStore(location);
+  try {
+    await store.migrate();
+    await seedDemo(store);
+    const traveler = await store.db.selectFrom('users').select('id').where('login_id', '=', DEMO.employee.loginId).executeTakeFirstOrThrow();
+    const apps = await store.transaction(async (trx) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const { application } = await createApplication(trx, null, { name: `Bench subscriber ${i}`, grants: ['client_credentials'], scopes: ['events.topic.read', REQUEST_SCOPE], redirectUris: [] });
+        ids.push(application.id);
+      }
+      return ids;
+    });
+    return { location, dataDir, travelerId: traveler.id, apps };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Subscriptions bench-hook-0 … bench-hook-(F−1) to the receiver, with the demo company connected. */
+async function subscribe(fixture: Fixture, receiverUrl: string, fanOut: number): Promise<void> {
+  await withStore(fixture, (store) =>
+    store.transaction(async (trx) => {
+      // Subscriptions beyond F (left by a previous fan-out) are deleted, ending nothing: all delivered.
+      await trx.deleteFrom('subscriptions').where('id', 'like', 'bench-hook-%').execute();
+      const used = new Set<string>();
+      for (let i = 0; i < fanOut; i++) {
+        const appId = fixture.apps[Math.floor(i / MAX_SUBSCRIPTIONS_PER_APP)];
+        if (!appId) throw new Error(`fan-out ${fanOut} needs more than ${fixture.apps.length} apps`);
+        await saveSubscription(trx, appId, [REQUEST_SCOPE], { id: `bench-hook-${i}`, topic: REQUEST_TOPIC, webHookConfig: { endpoint: `${receiverUrl}/hook/${i}` } }, { allowHttp: true });
+        used.add(appId);
+      }
+      for (const appId of used) await companyConnected(trx, appId, DEMO.companyId);
+    }),
+  );
+}
+
+async function withStore<T>(fixture: Fixture, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(fixture.location);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Creates `count` draft requests of the traveler (250 per transaction); returns their ids. */
+async function precreate(store: Store, travelerId: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let batch = 0; batch < count; batch += 250) {
+    await store.transaction(async (trx) => {
+      for (let i = batch; i < Math.min(count, batch + 250); i++) ids.push((await createRequest(trx, DEMO.companyId, travelerId, { name: `Bench ${i}` })).id);
+    });
+  }
+  return ids;
+}
+
+/** Hands out pre-created draft requests, one per submit; topped up before each measurement. */
+class RequestPool {
+  private next = 0;
+  private readonly ids: string[] = [];
+  private readonly fixture: Fixture;
+  constructor(fixture: Fixture) {
+    this.fixture = fixture;
+  }
+  take(): string | undefined {
+    return this.ids[this.next++];
+  }
+  /** Makes sure at least `count` drafts are left (patchbay must not be running: it is SQLite). */
+  async ensure(count: number): Promise<void> {
+    const missing = Math.ceil(count) - (this.ids.length - this.next);
+    if (missing <= 0) return;
+    this.ids.push(...(await withStore(this.fixture, (store) => precreate(store, this.fixture.travelerId, missing))));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Processes
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startServer(fixture: Fixture, name: string): Promise<NodeChild<PatchbayReady>> {
+  const port = await freePort();
+  return startPatchbay(
+    {
+      PATCHBAY_DATA_DIR: fixture.dataDir,
+      PATCHBAY_HOST: '127.0.0.1',
+      PATCHBAY_PORT: String(port),
+      PATCHBAY_LOG_LEVEL: SERVER_LOG_LEVEL,
+      PATCHBAY_ALLOW_HTTP_WEBHOOKS: 'true',
+      PATCHBAY_ALLOW_PRIVATE_ADDRESSES: 'loopback',
+      PATCHBAY_DELIVERY_CONCURRENCY: String(DELIVERY_CONCURRENCY),
+    },
+    { profileDir: PROFILE_DIR, name },
+  );
+}
+
+/** Stops the child; with profiling on, names its profile after the measurement and prints a summary. */
+async function stopServer(server: NodeChild<PatchbayReady>, label: string, options: { summary?: boolean } = {}): Promise<void> {
+  const before = PROFILE_DIR ? new Set(readdirSync(PROFILE_DIR)) : new Set<string>();
+  await server.stop();
+  if (!PROFILE_DIR) return;
+  const written = readdirSync(PROFILE_DIR).find((file) => file.endsWith('.cpuprofile') && !before.has(file) && file.includes(`.${server.pid}.`));
+  if (!written) return;
+  if (options.summary === false) {
+    rmSync(path.join(PROFILE_DIR, written));
+    return;
+  }
+  const named = `delivery-${label.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.cpuprofile`;
+  renameSync(path.join(PROFILE_DIR, written), path.join(PROFILE_DIR, named));
+  say(`  profile ${path.join(PROFILE_DIR, named)}:`);
+  say(summarise(JSON.parse(readFileSync(path.join(PROFILE_DIR, named), 'utf8')) as Parameters<typeof summarise>[0], 15).replace(/^/gm, '    '));
+}
+
+async function userToken(url: string): Promise<string> {
+  const response = await fetch(`${url}/oauth2/v0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', client_id: DEMO.application.id, client_secret: DEMO.application.clientSecret, username: DEMO.employee.loginId, password: DEMO.employee.password }).toString(),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (response.status !== 200 || !body.access_token) throw new Error(`token: ${response.status} ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** POST /travelrequest/v4/requests/{id}/submit with a user token; throws unless 200. */
+async function submit(pool: Pool, token: string, requestId: string, correlationId: string): Promise<void> {
+  const response = await pool.request({
+    method: 'POST',
+    path: `/travelrequest/v4/requests/${requestId}/submit`,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'concur-correlationid': correlationId },
+    body: '{}',
+  });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`submit ${requestId}: ${response.statusCode} ${text}`);
+}
+
+/** Waits until the receiver has `expected` deliveries; gives up when nothing arrives for 10 s. */
+async function drained(receiver: Receiver, expected: number): Promise<number> {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const count = await receiver.call<number>('count');
+    if (count >= expected) return count;
+    if (count !== last) {
+      last = count;
+      lastChange = Date.now();
+    }
+    if (Date.now() > deadline || Date.now() - lastChange > 10_000) return count;
+    await sleep(50);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Analysis of what the receiver got
+
+interface WindowStats {
+  deliveriesInWindow: number;
+  eventsCompletedInWindow: number;
+  latencies: number[];
+  duplicates: number;
+  distinctEvents: number;
+}
+
+function analyse(records: ReceivedDeliveries, fanOut: number, windowStart: number, windowEnd: number): WindowStats {
+  const events = new Map<string, { arrivals: number; last: number }>();
+  const seen = new Set<string>();
+  let duplicates = 0;
+  let deliveriesInWindow = 0;
+  const latencies: number[] = [];
+  for (let i = 0; i < records.arrivedAt.length; i++) {
+    const at = records.arrivedAt[i]!;
+    const id = records.eventId[i]!;
+    const key = `${id} ${records.subscription[i]}`;
+    if (seen.has(key)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(key);
+    if (at >= windowStart && at < windowEnd) deliveriesInWindow++;
+    const committed = records.committedAt[i]!;
+    if (committed >= windowStart && committed < windowEnd) latencies.push(at - committed);
+    const event = events.get(id) ?? { arrivals: 0, last: 0 };
+    event.arrivals++;
+    event.last = Math.max(event.last, at);
+    events.set(id, event);
+  }
+  duplicateDeliveries += duplicates;
+  let eventsCompletedInWindow = 0;
+  for (const event of events.values()) if (event.arrivals >= fanOut && event.last >= windowStart && event.last < windowEnd) eventsCompletedInWindow++;
+  return { deliveriesInWindow, eventsCompletedInWindow, latencies, duplicates, distinctEvents: events.size };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Measurements
+
+/** A real event body and ESS's headers, for the bare POSTs. */
+function sampleDelivery(): { body: Buffer; headers: Record<string, string> } {
+  const event = buildStatusChangeEvent({
+    outcome: { kind: 'PENDING', role: 'RequestManager', status: 'PendingRequestManagerApproval', currentApprovalStatus: 'Q_PEND' },
+    href: `${PUBLIC_URL}/travelrequest/v4/requests/${'A'.repeat(32)}`,
+    requestUuid: 'A'.repeat(32),
+    requestKey: 'ABCD',
+    companyId: DEMO.companyId,
+    entityId: DEMO.entityId,
+    policyId: 'B'.repeat(32),
+    ownerId: randomUUID(),
+    actingUserId: null,
+    recipientId: randomUUID(),
+    stepCode: 'PENDMGRA',
+    isClosed: false,
+    isTest: false,
+    isRecall: false,
+    isPaymentCardRelated: false,
+    travelAgencyId: null,
+  });
+  // An RSA-2048 signature is 256 bytes: 344 characters of base64.
+  return { body: Buffer.from(JSON.stringify(event)), headers: { 'content-type': 'application/json', 'concur-signature': Buffer.alloc(256, 7).toString('base64'), 'concur-correlationid': event.correlationId } };
+}
+
+async function bare(receiver: Receiver, fanOut: number): Promise<Row> {
+  const inFlight = Math.min(DELIVERY_CONCURRENCY, fanOut * Math.max(1, Math.floor(DELIVERY_CONCURRENCY / 4)));
+  const { body, headers } = sampleDelivery();
+  const pool = new Pool(receiver.ready.url, { connections: inFlight, pipelining: 1 });
+  await receiver.call('reset');
+  try {
+    const begin = epochNow();
+    const windowStart = begin + WARMUP_MS;
+    const windowEnd = windowStart + DURATION_MS;
+    let inWindow = 0;
+    await Promise.all(
+      Array.from({ length: inFlight }, async (_, worker) => {
+        while (epochNow() < windowEnd) {
+          const response = await pool.request({ method: 'POST', path: `/bare/${worker % fanOut}`, headers, body });
+          await response.body.dump();
+          if (response.statusCode !== 200) throw new Error(`bare POST: ${response.statusCode}`);
+          const now = epochNow();
+          if (now >= windowStart && now < windowEnd) inWindow++;
+        }
+      }),
+    );
+    return { fanOut, mode: 'bare', label: `bare undici POSTs, ${inFlight} in flight`, deliveriesPerSecond: inWindow / (DURATION_MS / 1_000) };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Commits `events` submits in-process (100 per transaction), then lets a fresh patchbay drain them. */
+async function backlog(fixture: Fixture, receiver: Receiver, fanOut: number, requests: RequestPool): Promise<Row> {
+  const events = Math.ceil(BACKLOG_DELIVERIES / fanOut);
+  await requests.ensure(events);
+  await withStore(fixture, async (store) => {
+    for (let done = 0; done < events; done += 100) {
+      await store.transaction(async (trx) => {
+        for (let i = done; i < Math.min(events, done + 100); i++) {
+          const id = requests.take();
+          if (!id) throw new Error('the pool of draft requests ran out (backlog)');
+          await performAction(trx, await findRequest(trx, DEMO.companyId, id), 'submit', { kind: 'user', userId: fixture.travelerId }, null, { publicUrl: PUBLIC_URL, correlationId: randomUUID() });
+        }
+      });
+    }
+  });
+  await receiver.call('reset');
+  const label = `F${fanOut} backlog`;
+  const server = await startServer(fixture, label);
+  const cpuStart = await server.cpuMicros();
+  const received = await drained(receiver, events * fanOut);
+  const cpu = (await server.cpuMicros()) - cpuStart;
+  await stopServer(server, label);
+  if (received < events * fanOut) throw new Error(`backlog: ${received} of ${events * fanOut} deliveries arrived`);
+  const records = await receiver.call<ReceivedDeliveries>('collect');
+  analyse(records, fanOut, 0, 0);
+  const arrivals = Float64Array.from(records.arrivedAt).sort();
+  const low = Math.floor(arrivals.length * 0.1);
+  const high = Math.floor(arrivals.length * 0.9);
+  const rate = (high - low) / ((arrivals[high]! - arrivals[low]!) / 1_000);
+  return { fanOut, mode: 'backlog', label: `backlog of ${events.toLocaleString('en-US')} events drained`, eventsPerSecond: rate / fanOut, deliveriesPerSecond: rate, cpuPerEvent: cpu / events };
+}
+
+/** Closed loop: CONCURRENCY connections submit as fast as patchbay answers. */
+async function closedLoop(fixture: Fixture, receiver: Receiver, fanOut: number, requests: RequestPool): Promise<Row> {
+  await requests.ensure((CLOSED_LOOP_BUDGET * (WARMUP_MS + DURATION_MS)) / 1_000);
+  await receiver.call('reset');
+  const label = `F${fanOut} closed loop`;
+  const server = await startServer(fixture, label);
+  const pool = new Pool(server.ready.url, { connections: CONCURRENCY, pipelining: 1 });
+  let committed = 0;
+  let transitionsInWindow = 0;
+  let ranOutAt: number | null = null;
+  const token = await userToken(server.ready.url);
+  const cpuStart = await server.cpuMicros();
+  const begin = epochNow();
+  const windowStart = begin + WARMUP_MS;
+  let windowEnd = windowStart + DURATION_MS;
+  try {
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (epochNow() < windowEnd) {
+          const id = requests.take();
+          if (!id) {
+            // The window ends here: what follows would not be a loaded system.
+            ranOutAt ??= epochNow();
+            windowEnd = Math.min(windowEnd, ranOutAt);
+            return;
+          }
+          await submit(pool, token, id, randomUUID());
+          committed++;
+          const now = epochNow();
+          if (now >= windowStart && now < windowEnd) transitionsInWindow++;
+        }
+      }),
+    );
+    if (windowEnd - windowStart < 1_000) throw new Error(`closed loop: the pool of draft requests ran out ${Math.round(windowEnd - windowStart)} ms into the window; raise CLOSED_LOOP_BUDGET`);
+    const received = await drained(receiver, committed * fanOut);
+    const cpu = (await server.cpuMicros()) - cpuStart;
+    if (received < committed * fanOut) throw new Error(`closed loop: ${received} of ${committed * fanOut} deliveries arrived`);
+    const stats = analyse(await receiver.call<ReceivedDeliveries>('collect'), fanOut, windowStart, windowEnd);
+    const seconds = (windowEnd - windowStart) / 1_000;
+    return {
+      fanOut,
+      mode: 'closed',
+      label: fanOut === 0 ? `transitions only (no subscriptions), closed loop, ${CONCURRENCY} connections` : `closed loop, ${CONCURRENCY} connections`,
+      // With no subscription an event is done when committed.
+      eventsPerSecond: fanOut === 0 ? transitionsInWindow / seconds : stats.eventsCompletedInWindow / seconds,
+      deliveriesPerSecond: stats.deliveriesInWindow / seconds,
+      transitionsPerSecond: transitionsInWindow / seconds,
+      latency: percentiles(stats.latencies),
+      cpuPerEvent: cpu / committed,
+      ...(ranOutAt === null ? {} : { note: `the draft requests ran out: window ${seconds.toFixed(1)} s` }),
+    };
+  } finally {
+    await pool.close();
+    await stopServer(server, label);
+  }
+}
+
+/** Open loop: submits sent on a fixed schedule of `rate` per second, whatever the answers. */
+async function paced(fixture: Fixture, receiver: Receiver, fanOut: number, requests: RequestPool, rate: number, why: string): Promise<Row> {
+  const total = Math.round((rate * (WARMUP_MS + DURATION_MS)) / 1_000);
+  await requests.ensure(total);
+  await receiver.call('reset');
+  const label = `F${fanOut} paced ${rate}`;
+  const server = await startServer(fixture, label);
+  const pool = new Pool(server.ready.url, { connections: PACED_CONNECTIONS, pipelining: 1 });
+  const token = await userToken(server.ready.url);
+  const scheduledAt = new Map<string, number>();
+  let sent = 0;
+  let answered = 0;
+  let lastAnswerAt = 0;
+  let transitionsInWindow = 0;
+  let failure: unknown = null;
+  let gaveUpAt: number | null = null;
+  const outstanding = new Set<Promise<void>>();
+  const cpuStart = await server.cpuMicros();
+  const begin = epochNow() + 5;
+  const windowStart = begin + WARMUP_MS;
+  let windowEnd = windowStart + DURATION_MS;
+  try {
+    while (sent < total && failure === null) {
+      const due = Math.min(total, Math.floor(((epochNow() - begin) * rate) / 1_000) + 1);
+      while (sent < due) {
+        const id = requests.take()!;
+        const correlationId = randomUUID();
+        scheduledAt.set(correlationId, begin + (sent * 1_000) / rate);
+        sent++;
+        const call = submit(pool, token, id, correlationId).then(
+          () => {
+            answered++;
+            const now = (lastAnswerAt = epochNow());
+            if (now >= windowStart && now < windowEnd) transitionsInWindow++;
+          },
+          (error: unknown) => {
+            failure = error;
+          },
+        );
+        outstanding.add(call);
+        void call.finally(() => outstanding.delete(call));
+      }
+      if (sent - answered > rate * PACED_MAX_BACKLOG_S) {
+        gaveUpAt = epochNow();
+        break;
+      }
+      await sleep(1);
+    }
+    await Promise.all(outstanding);
+    if (failure !== null) throw failure;
+    // After giving up, the window ends with the last answer: until then patchbay was still loaded.
+    if (gaveUpAt !== null) windowEnd = Math.min(windowEnd, lastAnswerAt);
+    const received = await drained(receiver, answered * fanOut);
+    const cpu = (await server.cpuMicros()) - cpuStart;
+    if (received < answered * fanOut) throw new Error(`paced: ${received} of ${answered * fanOut} deliveries arrived`);
+    const records = await receiver.call<ReceivedDeliveries>('collect');
+    const stats = analyse(records, fanOut, windowStart, windowEnd);
+    const sendLatencies: number[] = [];
+    for (let i = 0; i < records.arrivedAt.length; i++) {
+      const scheduled = scheduledAt.get(records.correlationId[i]!);
+      if (scheduled !== undefined && scheduled >= windowStart && scheduled < windowEnd) sendLatencies.push(records.arrivedAt[i]! - scheduled);
+    }
+    const seconds = Math.max(0.001, (windowEnd - windowStart) / 1_000);
+    const transitionsPerSecond = transitionsInWindow / seconds;
+    const held = gaveUpAt === null && transitionsPerSecond >= 0.95 * rate;
+    return {
+      fanOut,
+      mode: 'paced',
+      label: `paced at ${rate.toLocaleString('en-US')} events/s (open loop; ${why})`,
+      eventsPerSecond: stats.eventsCompletedInWindow / seconds,
+      deliveriesPerSecond: stats.deliveriesInWindow / seconds,
+      transitionsPerSecond,
+      latency: percentiles(stats.latencies),
+      sendLatency: percentiles(sendLatencies),
+      cpuPerEvent: cpu / answered,
+      ...(held ? {} : { note: gaveUpAt !== null ? `load not held: ${Math.round(rate * PACED_MAX_BACKLOG_S).toLocaleString('en-US')} submits unanswered ${((gaveUpAt - begin) / 1_000).toFixed(1)} s in, so sending stopped; window ${seconds.toFixed(1)} s` : `load not held: ${Math.round(transitionsPerSecond)} of ${rate} transitions/s answered` }),
+    };
+  } finally {
+    await pool.close();
+    await stopServer(server, label);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Checks at the end
+
+async function verifyOutbox(fixture: Fixture, receiver: Receiver): Promise<string> {
+  return withStore(fixture, async (store) => {
+    const byStatus = await store.db.selectFrom('deliveries').select(['status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max('attempts').as('maxAttempts')]).groupBy('status').execute();
+    const notDelivered = byStatus.filter((row) => row.status !== 'DELIVERED');
+    if (notDelivered.length > 0) throw new Error(`deliveries not DELIVERED at the end: ${JSON.stringify(notDelivered)}`);
+    const delivered = byStatus.find((row) => row.status === 'DELIVERED');
+    const sample = await receiver.call<{ body: string; signature: string } | null>('sample');
+    if (!sample) throw new Error('the receiver has no signed delivery to verify');
+    const keys = await store.db.selectFrom('webhook_signing_keys').select('public_key_pem').execute();
+    const verified = keys.some((key) => verify('sha256', Buffer.from(sample.body), { key: key.public_key_pem, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, Buffer.from(sample.signature, 'base64')));
+    if (!verified) throw new Error('the sampled delivery does not verify against any webhook signing key');
+    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM events`.execute(store.db);
+    return `Outbox at the end: ${Number(rows[0]!.n).toLocaleString('en-US')} events, ${Number(delivered?.n ?? 0).toLocaleString('en-US')} deliveries, all DELIVERED, at most ${delivered?.maxAttempts ?? 0} attempt(s) each; ${duplicateDeliveries} received twice; a sampled Concur-Signature verifies.`;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Main
+
+/** The commit measured, and whether the working tree differed from it (read-only git commands). */
+function treeDescription(): string {
+  try {
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages/server/src'], { cwd, encoding: 'utf8' }).trim() !== '';
+    return `commit ${commit}${dirty ? ' with uncommitted changes in packages/server/src' : ''}`;
+  } catch {
+    return 'commit unknown (not a git checkout)';
+  }
+}
+
+/** The file system type holding `dir` (Linux /proc/mounts; "unknown" elsewhere). */
+function fileSystemOf(dir: string): string {
+  try {
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter((fields) => fields.length > 2 && (dir === fields[1] || dir.startsWith(fields[1] === '/' ? '/' : `${fields[1]}/`)));
+    return mounts.sort((a, b) => b[1]!.length - a[1]!.length)[0]?.[2] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+const fmt = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '—' : Math.round(n).toLocaleString('en-US'));
+const ms = (n: number | undefined) => (n === undefined ? '—' : n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US'));
+
+const loadAtStart = os.loadavg()[0]!;
+if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
+const receiver = await startNodeChild<ReceiverReady>(RECEIVER, { name: 'webhook receiver' });
+const fixture = await setUp();
+const rows: Row[] = [];
+let outboxLine: string;
+try {
+  const requests = new RequestPool(fixture);
+  say(`setting up: demo company, 2 apps, ${Math.round((CLOSED_LOOP_BUDGET * (WARMUP_MS + DURATION_MS)) / 1_000).toLocaleString('en-US')} draft requests (topped up before each measurement)…`);
+  const started = performance.now();
+  await requests.ensure((CLOSED_LOOP_BUDGET * (WARMUP_MS + DURATION_MS)) / 1_000);
+  say(`  ${((performance.now() - started) / 1_000).toFixed(1)} s`);
+
+  // One event end to end before measuring: checks the path, and makes the webhook signing key.
+  await subscribe(fixture, receiver.ready.url, 1);
+  {
+    await receiver.call('reset');
+    const server = await startServer(fixture, 'smoke');
+    const pool = new Pool(server.ready.url, { connections: 1 });
+    await submit(pool, await userToken(server.ready.url), requests.take()!, randomUUID());
+    await pool.close();
+    if ((await drained(receiver, 1)) < 1) throw new Error('smoke test: the event was not delivered');
+    await stopServer(server, 'smoke', { summary: false });
+  }
+
+  for (const fanOut of FANOUTS) {
+    await subscribe(fixture, receiver.ready.url, fanOut);
+    const run = async (mode: Row['mode'], measure: () => Promise<Row>) => {
+      if (!MODES.includes(mode)) return;
+      const row = await measure();
+      rows.push(row);
+      say(
+        `F${fanOut} ${row.label}: ${row.eventsPerSecond === undefined ? '' : `${fmt(row.eventsPerSecond)} events/s, `}${fmt(row.deliveriesPerSecond)} deliveries/s` +
+          `${row.transitionsPerSecond === undefined ? '' : `, ${fmt(row.transitionsPerSecond)} transitions/s`}` +
+          `${row.latency ? `, p50/p95/p99 ${ms(row.latency.p50)}/${ms(row.latency.p95)}/${ms(row.latency.p99)} ms` : ''}${row.note ? ` (${row.note})` : ''}`,
+      );
+    };
+    if (fanOut === 0) {
+      await run('closed', () => closedLoop(fixture, receiver, fanOut, requests));
+      continue;
+    }
+    await run('bare', () => bare(receiver, fanOut));
+    await run('backlog', () => backlog(fixture, receiver, fanOut, requests));
+    await run('closed', () => closedLoop(fixture, receiver, fanOut, requests));
+    await run('paced', () => paced(fixture, receiver, fanOut, requests, PACED_RATE, 'the target load'));
+    // The latency of a load patchbay does sustain: half of what the closed loop got through.
+    const closed = rows.find((row) => row.fanOut === fanOut && row.mode === 'closed');
+    const sustainable = closed ? Math.max(10, Math.floor(closed.eventsPerSecond! / 2 / 10) * 10) : 0;
+    if (sustainable > 0 && sustainable < PACED_RATE) await run('paced', () => paced(fixture, receiver, fanOut, requests, sustainable, 'half the closed-loop rate'));
+  }
+  outboxLine = await verifyOutbox(fixture, receiver);
+} finally {
+  await receiver.stop();
+  rmSync(fixture.dataDir, { recursive: true, force: true });
+}
+
+const bareOf = (fanOut: number) => rows.find((row) => row.fanOut === fanOut && row.mode === 'bare')?.deliveriesPerSecond;
+const ratio = (row: Row) => {
+  const base = bareOf(row.fanOut);
+  return base ? (row.deliveriesPerSecond / base).toFixed(2) : '—';
+};
+const cpu = os.cpus();
+const header = [
+  `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}. Store: SQLite (node:sqlite), WAL, synchronous=FULL, in ${path.resolve(DATA_PARENT)} (${fileSystemOf(path.resolve(DATA_PARENT))}${fileSystemOf(path.resolve(DATA_PARENT)) === 'tmpfs' ? ': fsync is free there, a diagnostic, not a result' : ''}). Loopback only.`,
+  `Product: ${treeDescription()}.`,
+  `Load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${os.loadavg()[0]!.toFixed(2)}: other work on the machine lowers every figure.`,
+  `patchbay: a fresh child per measurement, PATCHBAY_DELIVERY_CONCURRENCY=${DELIVERY_CONCURRENCY} (at most ${Math.max(1, Math.floor(DELIVERY_CONCURRENCY / 4))} in flight per subscription), log level ${SERVER_LOG_LEVEL}. Receiver: node:http in its own process, keep-alive, 200 with an empty body.`,
+  `Each figure: ${DURATION_MS / 1_000} s after ${WARMUP_MS / 1_000} s of warm-up (backlog: middle 80% of the arrivals). Event = one Request v4 submit over HTTP (user token, keep-alive), committed with its statusChange event and one delivery per subscription.`,
+  'Measurements: bare = undici Pool POSTs of a real event body to the same receiver, as many in flight as patchbay may have; backlog = events committed beforehand, then a fresh patchbay drains them (delivery alone); closed loop = submits as fast as patchbay answers; paced = submits on a fixed schedule (open loop); fan-out 0 = no subscriptions (the transitions alone).',
+  'Events/s: events whose every delivery reached the receiver in the window; deliveries/s: acknowledged POSTs in the window; ratio = deliveries/s ÷ bare POSTs/s of the same fan-out.',
+  'Latency: receiver arrival − event timeStamp (commit), per delivery, over the events committed in the window; paced rows add, in brackets, the latency from the scheduled send of the submit (what a client sees). CPU/event: the patchbay child’s user+system CPU per event.',
+];
+const table = [
+  '| Fan-out | Measurement | Events/s | Deliveries/s | Ratio to bare | Transitions/s | p50 ms | p95 ms | p99 ms | max ms | CPU/event |',
+  '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((row) => {
+    const l = row.latency;
+    const s = row.sendLatency;
+    const cell = (key: 'p50' | 'p95' | 'p99' | 'max') => (l ? `${ms(l[key])}${s ? ` (${ms(s[key])})` : ''}` : '—');
+    return `| ${row.fanOut} | ${row.label}${row.note ? ` — ${row.note}` : ''} | ${fmt(row.eventsPerSecond)} | ${fmt(row.deliveriesPerSecond)} | ${row.mode === 'bare' ? '1.00' : ratio(row)} | ${fmt(row.transitionsPerSecond)} | ${cell('p50')} | ${cell('p95')} | ${cell('p99')} | ${cell('max')} | ${row.cpuPerEvent === undefined ? '—' : `${fmt(row.cpuPerEvent)} µs`} |`;
+  }),
+];
+
+const verdicts: string[] = [];
+const transitionsOnly = rows.find((row) => row.fanOut === 0 && row.mode === 'closed');
+const ceiling = transitionsOnly ? ` (transitions alone, without subscriptions: ${fmt(transitionsOnly.eventsPerSecond)}/s)` : '';
+const closed1 = rows.find((row) => row.fanOut === 1 && row.mode === 'closed');
+const backlog1 = rows.find((row) => row.fanOut === 1 && row.mode === 'backlog');
+if (closed1) verdicts.push(`Fan-out 1, sustained (closed loop) ≥ ${TARGET_EVENTS.toLocaleString('en-US')} events/s: ${fmt(closed1.eventsPerSecond)}/s${ceiling}${backlog1 ? `; delivery alone (backlog) ${fmt(backlog1.eventsPerSecond)}/s` : ''}: ${closed1.eventsPerSecond! >= TARGET_EVENTS ? 'MET' : 'MISSED'}.`);
+const paced1 = rows.find((row) => row.fanOut === 1 && row.mode === 'paced');
+if (paced1) {
+  const met = !paced1.note && paced1.latency !== null && paced1.latency !== undefined && paced1.latency.p95 < TARGET_P95_MS && PACED_RATE >= 1_000;
+  verdicts.push(`Fan-out 1, p95 < ${TARGET_P95_MS} ms at 1,000 events/s (paced at ${PACED_RATE.toLocaleString('en-US')}/s): p95 ${ms(paced1.latency?.p95)} ms with ${fmt(paced1.transitionsPerSecond)} transitions/s answered${paced1.note ? ` (${paced1.note})` : ''}: ${met ? 'MET' : 'MISSED'}.`);
+}
+const closed10 = rows.find((row) => row.fanOut === 10 && row.mode === 'closed');
+const backlog10 = rows.find((row) => row.fanOut === 10 && row.mode === 'backlog');
+const bare10 = bareOf(10);
+if (closed10 && bare10) {
+  verdicts.push(
+    `Fan-out 10, deliveries/s ≥ ${TARGET_BARE_RATIO} × bare POSTs/s: closed loop ${fmt(closed10.deliveriesPerSecond)} ÷ ${fmt(bare10)} = ${ratio(closed10)}${backlog10 ? `; delivery alone (backlog) ${fmt(backlog10.deliveriesPerSecond)} ÷ ${fmt(bare10)} = ${ratio(backlog10)}` : ''}: ${closed10.deliveriesPerSecond >= TARGET_BARE_RATIO * bare10 ? 'MET' : 'MISSED'}.`,
+  );
+}
+
+say('');
+for (const line of [...header, '', ...table, '', outboxLine, '', ...verdicts]) say(line);
+mkdirSync(path.dirname(RESULTS), { recursive: true });
+writeFileSync(RESULTS, ['# Delivery benchmark', '', `Run ${new Date().toISOString()} with \`node bench/delivery.ts\` (also run by \`npm run bench\`).`, '', ...header.map((line) => `${line}  `), '', ...table, '', outboxLine, '', ...verdicts.map((line) => `**${line}**  `), ''].join('\n'));
+say(`\nWritten to ${path.relative(process.cwd(), RESULTS)}`);
