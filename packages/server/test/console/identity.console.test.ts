@@ -7,79 +7,14 @@
  * Full-page screenshots land in test-output/screenshots/ at the repository root (prefixed 2x-).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { startTestServer, type Credentials, type TestServer } from '../support/server.ts';
-
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
-const CONSOLE_INDEX = path.join(REPO_ROOT, 'packages', 'console', 'dist', 'index.html');
-
-const STEP_TIMEOUT_MS = 15_000;
+import { test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { consoleTestReady, heading, launchChromium, openAdministration, openConsolePage, screenshotter, signIn, signOut, stepRunner, visible } from '../support/console-browser.ts';
 
 const APP_NAME = 'Expense Sync';
 const SCOPES = 'events.topic.read travelrequest.write';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Chromium is needed: CI fails without it, a developer machine skips with the install command. */
-function chromiumOrSkip(t: TestContext): boolean {
-  if (existsSync(CHROMIUM_PATH)) return true;
-  if (process.env.CI) {
-    assert.fail(`Chromium is not installed at ${CHROMIUM_PATH}; console tests need it (apt-get install chromium, or set CHROMIUM_PATH).`);
-  }
-  t.skip('Chromium not installed: apt-get install chromium');
-  return false;
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `2x-${name}.png`), fullPage: true });
-}
-
-/** Waits until the locator is visible (Playwright's auto-waiting, without @playwright/test's expect). */
-async function visible(locator: Locator): Promise<Locator> {
-  await locator.first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  return locator;
-}
-
-async function heading(page: Page, name: string): Promise<void> {
-  await visible(page.getByRole('heading', { level: 1, name, exact: true }));
-}
-
-async function signIn(page: Page, baseUrl: string, user: Credentials): Promise<void> {
-  await page.goto(baseUrl);
-  await heading(page, 'Sign In');
-  await page.getByLabel('Login ID').fill(user.loginId);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign In', exact: true }).click();
-  await heading(page, 'Home');
-}
-
-async function openAdministration(page: Page, item: string, screenshotName?: string): Promise<void> {
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('button', { name: 'Administration' }).click();
-  const link = await visible(nav.getByRole('link', { name: item, exact: true }));
-  if (screenshotName !== undefined) await screenshot(page, screenshotName);
-  await link.click();
-}
-
-async function signOut(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Sign Out' }).click();
-  await heading(page, 'Sign In');
-}
 
 /** A form-encoded request to Concur's token endpoint, over real HTTP. */
 async function tokenRequest(baseUrl: string, params: Record<string, string>): Promise<{ status: number; body: any }> {
@@ -91,40 +26,21 @@ async function tokenRequest(baseUrl: string, params: Record<string, string>): Pr
   return { status: response.status, body: await response.json() };
 }
 
+const screenshot = screenshotter('2x-');
+
 test('console: applications, signing key, Company Request Token, App Connections and Disconnect', { timeout: 180_000 }, async (t) => {
-  if (!chromiumOrSkip(t)) return;
-  assert.ok(existsSync(CONSOLE_INDEX), `The console is not built (${CONSOLE_INDEX} is missing): run npm run build --workspace @patchbay/console.`);
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  if (!consoleTestReady(t)) return;
 
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   try {
     server = await startTestServer();
     const baseUrl = server.url;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(baseUrl).origin });
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    browser = await launchChromium();
+    const { page, pageErrors } = await openConsolePage(browser, { permissions: ['clipboard-read', 'clipboard-write'], origin: new URL(baseUrl).origin });
 
     // The steps build on each other: after a failure the rest are skipped (the failure is reported).
-    let broken = false;
-    const step = (name: string, body: () => Promise<void>) =>
-      t.test(name, async (st) => {
-        if (broken) {
-          st.skip('an earlier step failed');
-          return;
-        }
-        try {
-          await body();
-        } catch (error) {
-          broken = true;
-          await screenshot(page, 'failure').catch(() => {});
-          throw error;
-        }
-      });
+    const step = stepRunner(t, page, screenshot);
 
     let clientId = '';
     let clientSecret = '';
@@ -133,7 +49,7 @@ test('console: applications, signing key, Company Request Token, App Connections
 
     await step('operator: New Application shows the client secret once', async () => {
       await signIn(page, baseUrl, server!.operator);
-      await openAdministration(page, 'Applications', '01-administration-menu');
+      await openAdministration(page, 'Applications', () => screenshot(page, '01-administration-menu'));
       await heading(page, 'Applications');
       await visible(page.getByText('No applications are registered yet.'));
       await screenshot(page, '02-applications-empty');

@@ -5,92 +5,26 @@
  * Full-page screenshots land in test-output/screenshots/ at the repository root.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { startTestServer, type Credentials, type TestServer } from '../support/server.ts';
+import { test } from 'node:test';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { consoleTestReady, heading, launchChromium, openAdministration, openConsolePage, screenshotter, signIn, signOut, stepRunner, visible } from '../support/console-browser.ts';
 import { createDevCa, startFakeConnector, type FakeConnector } from '../support/tls-fixture.ts';
-
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
-const CONSOLE_INDEX = path.join(REPO_ROOT, 'packages', 'console', 'dist', 'index.html');
-
-// Generous per-step wait: the slowest step is a real TLS round trip to the fake connector.
-const STEP_TIMEOUT_MS = 15_000;
 
 // Credentials the fake connector accepts (10 to 50 characters each, as Concur requires).
 const CONNECTOR_USER = 'patchbay-connector-user';
 const CONNECTOR_PASSWORD = 'connector-secret-0123';
 const WRONG_PASSWORD = 'not-the-right-secret';
 
-/** Chromium is needed: CI fails without it, a developer machine skips with the install command. */
-function chromiumOrSkip(t: TestContext): boolean {
-  if (existsSync(CHROMIUM_PATH)) return true;
-  if (process.env.CI) {
-    assert.fail(`Chromium is not installed at ${CHROMIUM_PATH}; console tests need it (apt-get install chromium, or set CHROMIUM_PATH).`);
-  }
-  t.skip('Chromium not installed: apt-get install chromium');
-  return false;
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Waits until the locator is visible (Playwright's auto-waiting, without @playwright/test's expect). */
-async function visible(locator: Locator): Promise<Locator> {
-  await locator.first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  return locator;
-}
-
-async function heading(page: Page, name: string): Promise<void> {
-  await visible(page.getByRole('heading', { level: 1, name, exact: true }));
-}
-
-async function signIn(page: Page, baseUrl: string, user: Credentials): Promise<void> {
-  await page.goto(baseUrl);
-  await heading(page, 'Sign In');
-  await page.getByLabel('Login ID').fill(user.loginId);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign In', exact: true }).click();
-  await heading(page, 'Home');
-}
-
-async function openAdministration(page: Page, item: string, screenshotName?: string): Promise<void> {
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('button', { name: 'Administration' }).click();
-  const link = await visible(nav.getByRole('link', { name: item, exact: true }));
-  if (screenshotName !== undefined) await screenshot(page, screenshotName);
-  await link.click();
-}
-
-async function signOut(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Sign Out' }).click();
-  await heading(page, 'Sign In');
-}
-
 /** The Services table row of one service. */
 function serviceRow(page: Page, label: string): Locator {
   return page.getByRole('table', { name: 'Services' }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) });
 }
 
+const screenshot = screenshotter('');
+
 test('console: register, test, configure and deactivate an application connector; operator pages', { timeout: 180_000 }, async (t) => {
-  if (!chromiumOrSkip(t)) return;
-  assert.ok(existsSync(CONSOLE_INDEX), `The console is not built (${CONSOLE_INDEX} is missing): run npm run build --workspace @patchbay/console.`);
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  if (!consoleTestReady(t)) return;
 
   const ca = await createDevCa();
   let server: TestServer | undefined;
@@ -100,29 +34,11 @@ test('console: register, test, configure and deactivate an application connector
     server = await startTestServer({ extraCa: ca.caCert, allowPrivateAddresses: 'loopback' });
     connector = await startFakeConnector({ tls: ca.issue(['localhost', '127.0.0.1']), userName: CONNECTOR_USER, password: CONNECTOR_PASSWORD });
     await server.addSafeHost('localhost');
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    browser = await launchChromium();
+    const { page, pageErrors } = await openConsolePage(browser);
 
     // The steps build on each other: after a failure the rest are skipped (the failure is reported).
-    let broken = false;
-    const step = (name: string, body: () => Promise<void>) =>
-      t.test(name, async (st) => {
-        if (broken) {
-          st.skip('an earlier step failed');
-          return;
-        }
-        try {
-          await body();
-        } catch (error) {
-          broken = true;
-          await screenshot(page, 'failure').catch(() => {});
-          throw error;
-        }
-      });
+    const step = stepRunner(t, page, screenshot);
 
     await step('company admin: sign in and reach Application Connector Registration', async () => {
       await page.goto(server!.url);
@@ -131,7 +47,7 @@ test('console: register, test, configure and deactivate an application connector
       await signIn(page, server!.url, server!.admin);
       await screenshot(page, '02-home');
 
-      await openAdministration(page, 'Web Services', '02-administration-menu');
+      await openAdministration(page, 'Web Services', () => screenshot(page, '02-administration-menu'));
       await heading(page, 'Web Services');
       await screenshot(page, '03-web-services');
 

@@ -9,80 +9,24 @@
  * Full-page screenshots land in test-output/screenshots/ at the repository root (prefixed 3x-).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Browser, Locator } from 'playwright-core';
 import { startTestServer, type Credentials, type TestServer } from '../support/server.ts';
+import { consoleTestReady, heading, launchChromium, openAdministration, openConsolePage, screenshotter, signIn, signOut, stepRunner, visible } from '../support/console-browser.ts';
 import { createUser } from '../../src/companies/companies.ts';
 import type { Role } from '../../src/identity/principal.ts';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
-const CONSOLE_INDEX = path.join(REPO_ROOT, 'packages', 'console', 'dist', 'index.html');
-
-const STEP_TIMEOUT_MS = 15_000;
 const PASSWORD = 'request-console-password';
-
-/** Chromium is needed: CI fails without it, a developer machine skips with the install command. */
-function chromiumOrSkip(t: TestContext): boolean {
-  if (existsSync(CHROMIUM_PATH)) return true;
-  if (process.env.CI) {
-    assert.fail(`Chromium is not installed at ${CHROMIUM_PATH}; console tests need it (apt-get install chromium, or set CHROMIUM_PATH).`);
-  }
-  t.skip('Chromium not installed: apt-get install chromium');
-  return false;
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `3x-${name}.png`), fullPage: true });
-}
-
-/** Waits until the locator is visible (Playwright's auto-waiting, without @playwright/test's expect). */
-async function visible(locator: Locator): Promise<Locator> {
-  await locator.first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  return locator;
-}
-
-async function heading(page: Page, name: string): Promise<void> {
-  await visible(page.getByRole('heading', { level: 1, name, exact: true }));
-}
-
-async function signIn(page: Page, baseUrl: string, user: Credentials): Promise<void> {
-  await page.goto(baseUrl);
-  await heading(page, 'Sign In');
-  await page.getByLabel('Login ID').fill(user.loginId);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign In', exact: true }).click();
-  await heading(page, 'Home');
-}
-
-async function signOut(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Sign Out' }).click();
-  await heading(page, 'Sign In');
-}
 
 /** The row of a table whose row header (or any cell) shows `text`. */
 function rowWith(table: Locator, text: string): Locator {
   return table.getByRole('row').filter({ hasText: text });
 }
 
+const screenshot = screenshotter('3x-');
+
 test('console: Request workflow set-up, create and submit, approve and send back, and the Event Log', { timeout: 240_000 }, async (t) => {
-  if (!chromiumOrSkip(t)) return;
-  assert.ok(existsSync(CONSOLE_INDEX), `The console is not built (${CONSOLE_INDEX} is missing): run npm run build --workspace @patchbay/console.`);
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  if (!consoleTestReady(t)) return;
 
   let server: TestServer | undefined;
   let browser: Browser | undefined;
@@ -100,39 +44,17 @@ test('console: Request workflow set-up, create and submit, approve and send back
     const manager = await person('morgan.manager@example.test', 'Morgan Manager', ['EMPLOYEE']);
     await person('jamie.desk@example.test', 'Jamie Desk', ['EMPLOYEE']);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    browser = await launchChromium();
+    const { page, pageErrors } = await openConsolePage(browser);
 
     // The steps build on each other: after a failure the rest are skipped (the failure is reported).
-    let broken = false;
-    const step = (name: string, body: () => Promise<void>) =>
-      t.test(name, async (st) => {
-        if (broken) {
-          st.skip('an earlier step failed');
-          return;
-        }
-        try {
-          await body();
-        } catch (error) {
-          broken = true;
-          await screenshot(page, 'failure').catch(() => {});
-          throw error;
-        }
-      });
+    const step = stepRunner(t, page, screenshot);
 
     const requestKeys: Record<'berlin' | 'lisbon', string> = { berlin: '', lisbon: '' };
 
     await step('admin: a workflow with a notifying manager step (Step Code PENDMGRA)', async () => {
       await signIn(page, baseUrl, admin);
-      const nav = page.getByRole('navigation', { name: 'Main' });
-      await nav.getByRole('button', { name: 'Administration' }).click();
-      const link = await visible(nav.getByRole('link', { name: 'Request Administration', exact: true }));
-      await screenshot(page, '01-administration-menu');
-      await link.click();
+      await openAdministration(page, 'Request Administration', () => screenshot(page, '01-administration-menu'));
       await heading(page, 'Workflows');
       await visible(page.getByText('No workflows yet.'));
       await screenshot(page, '02-workflows-empty');
