@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { OutboundClient, OutboundResult } from '../connectors/outbound-client.ts';
-import type { DeliveryRow } from '../store/schema.ts';
+import type { Transaction } from 'kysely';
+import type { Database, DeliveryRow } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import type { WebhookSigner } from './webhook-keys.ts';
@@ -27,6 +28,29 @@ export const ATTEMPT_RETENTION_MS = 30 * 24 * 3_600_000;
 const RESPONSE_EXCERPT_BYTES = 1_024;
 /** Without a wake-up, the worker looks for due work at least this often (other instances' events, retries). */
 const IDLE_POLL_MS = 250;
+/**
+ * Finished deliveries are recorded together: one transaction (one fsync) per batch, written when the
+ * batch has this many entries or this long after its first one.
+ */
+const FLUSH_BATCH = 64;
+const FLUSH_MS = 2;
+/** Signed events kept in memory, so an event's deliveries to several subscriptions sign and read it once. */
+const SIGNED_CACHE_SIZE = 2_048;
+
+/** The exact body bytes of an event, their signature and the key that made it. */
+interface SignedEvent {
+  body: Buffer;
+  signature: string;
+  kid: string;
+  correlationId: string;
+}
+
+/** A write waiting for the next batch. */
+interface PendingWrite {
+  run: (trx: Transaction<Database>) => Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
 
 /** What the worker needs. */
 export interface DeliveryWorkerOptions {
@@ -94,20 +118,97 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   let wakeUp: (() => void) | null = null;
   let woken = false;
   let lastCleanup = 0;
+  let wakeScheduled = false;
+  const signedCache = new Map<number, SignedEvent>();
+  const signing = new Map<number, Promise<SignedEvent | null>>();
+  let buffer: PendingWrite[] = [];
+  let flushTimer: NodeJS.Timeout | null = null;
+  let flushing: Promise<void> | null = null;
 
   function wake(): void {
     woken = true;
     wakeUp?.();
   }
 
-  async function claim(limit: number): Promise<DeliveryRow[]> {
+  /** A coalesced wake-up: the deliveries committed or finished together are claimed for together. */
+  function wakeSoon(): void {
+    if (wakeScheduled) return;
+    wakeScheduled = true;
+    setImmediate(() => {
+      wakeScheduled = false;
+      wake();
+    });
+  }
+
+  /**
+   * Queues a write for the next batch; resolves once it is committed. A delivery's lease is released
+   * by its own write, so until that commits the delivery stays leased (a crash before it means the
+   * delivery is sent again once the lease is gone: at least once).
+   */
+  function enqueueWrite(run: PendingWrite['run']): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      buffer.push({ run, resolve, reject });
+      if (buffer.length >= FLUSH_BATCH) {
+        if (flushTimer) clearTimeout(flushTimer);
+        flushTimer = null;
+        void flush();
+      } else {
+        flushTimer ??= setTimeout(() => {
+          flushTimer = null;
+          void flush();
+        }, FLUSH_MS);
+      }
+    });
+  }
+
+  /** Writes every queued write in one transaction (one batch at a time); never rejects. */
+  async function flush(): Promise<void> {
+    while (flushing) await flushing;
+    if (buffer.length === 0) return;
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    const batch = buffer;
+    buffer = [];
+    flushing = (async () => {
+      try {
+        await store.transaction(async (trx) => {
+          for (const write of batch) await write.run(trx);
+        });
+        for (const write of batch) write.resolve();
+      } catch {
+        // One bad write must not sink the others: each is tried again on its own.
+        for (const write of batch) {
+          try {
+            await store.transaction(async (trx) => write.run(trx));
+            write.resolve();
+          } catch (error) {
+            write.reject(error);
+          }
+        }
+      } finally {
+        flushing = null;
+      }
+    })();
+    await flushing;
+  }
+
+  /**
+   * Claims up to `free` due deliveries this worker may start now: at most `perSubscriptionLimit` in
+   * flight per subscription. Candidates beyond a subscription's free slots are not leased at all, so
+   * they stay claimable (by this or another instance) without being released. `full` tells whether
+   * more candidates may be waiting.
+   */
+  async function claim(free: number): Promise<{ rows: DeliveryRow[]; full: boolean }> {
     const now = clock.now();
     const realNow = Date.now();
     const busy = [...perSubscription].filter(([, count]) => count >= perSubscriptionLimit).map(([id]) => id);
+    const partial = [...perSubscription].filter(([, count]) => count > 0 && count < perSubscriptionLimit).length;
+    // Room for the candidates of partly used subscriptions that will be skipped.
+    const limit = free + partial * perSubscriptionLimit;
     // Only the oldest pending delivery of each (subscription, request) is a candidate.
     let candidates = store.db
       .selectFrom('deliveries as d')
-      .select('d.id')
+      .select(['d.id', 'd.subscription_id'])
       .where('d.status', '=', 'PENDING')
       .where('d.next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<', realNow)]))
@@ -128,64 +229,94 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       .limit(limit);
     if (busy.length > 0) candidates = candidates.where('d.subscription_id', 'not in', busy);
     if (store.capabilities.skipLocked) candidates = candidates.forUpdate().skipLocked();
-    return store.transaction(async (trx) =>
-      trx
+    const query = candidates;
+    return store.transaction(async (trx) => {
+      // Inside the transaction, so on PostgreSQL the candidate rows stay locked until they are leased.
+      const found = await trx.executeQuery(query.compile());
+      const counts = new Map(perSubscription);
+      const keep: number[] = [];
+      for (const candidate of found.rows) {
+        if (keep.length >= free) break;
+        const count = counts.get(candidate.subscription_id) ?? 0;
+        if (count >= perSubscriptionLimit) continue;
+        counts.set(candidate.subscription_id, count + 1);
+        keep.push(candidate.id);
+      }
+      const full = found.rows.length >= limit;
+      if (keep.length === 0) return { rows: [], full };
+      const rows = await trx
         .updateTable('deliveries')
         .set({ lease_owner: owner, lease_expires_at: realNow + leaseMs })
-        .where('id', 'in', candidates)
+        .where('id', 'in', keep)
         .where('status', '=', 'PENDING')
+        .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', realNow)]))
         .returningAll()
-        .execute(),
-    );
+        .execute();
+      return { rows, full };
+    });
   }
 
   /**
-   * The claimed deliveries this worker may start now: at most `perSubscriptionLimit` in flight per
-   * subscription. The rest are released at once for the next claim (by this or another instance).
+   * The exact body bytes of an event and their signature, signing at most once per event: concurrent
+   * deliveries of one event share one signing, and signed events are kept in memory while their key
+   * is still published.
    */
-  async function withinSubscriptionLimits(claimed: DeliveryRow[]): Promise<DeliveryRow[]> {
-    const counts = new Map(perSubscription);
-    const keep: DeliveryRow[] = [];
-    const release: number[] = [];
-    for (const delivery of claimed) {
-      const count = counts.get(delivery.subscription_id) ?? 0;
-      if (count < perSubscriptionLimit) {
-        counts.set(delivery.subscription_id, count + 1);
-        keep.push(delivery);
-      } else {
-        release.push(delivery.id);
-      }
+  async function signedEvent(eventSeq: number): Promise<SignedEvent | null> {
+    const cached = signedCache.get(eventSeq);
+    if (cached) {
+      if (await signer.isPublished(cached.kid)) return cached;
+      if (signedCache.get(eventSeq) === cached) signedCache.delete(eventSeq);
     }
-    if (release.length > 0) {
-      await store.db.updateTable('deliveries').set({ lease_owner: null, lease_expires_at: null }).where('id', 'in', release).where('lease_owner', '=', owner).execute();
+    let pending = signing.get(eventSeq);
+    if (!pending) {
+      pending = loadAndSign(eventSeq).finally(() => signing.delete(eventSeq));
+      signing.set(eventSeq, pending);
     }
-    return keep;
+    return pending;
   }
 
-  /** The exact body bytes of an event and their signature, signing at most once per event. */
-  async function signedEvent(eventSeq: number): Promise<{ body: Buffer; signature: string; correlationId: string } | null> {
+  function remember(eventSeq: number, signed: SignedEvent): void {
+    signedCache.delete(eventSeq);
+    if (signedCache.size >= SIGNED_CACHE_SIZE) signedCache.delete(signedCache.keys().next().value!);
+    signedCache.set(eventSeq, signed);
+  }
+
+  async function loadAndSign(eventSeq: number): Promise<SignedEvent | null> {
     const event = await store.db.selectFrom('events').select(['payload', 'signature', 'signature_kid']).where('seq', '=', eventSeq).executeTakeFirst();
     if (!event) return null;
     const body = Buffer.from(event.payload, 'utf8');
-    let signature = event.signature;
-    // Sign when the event has no signature yet, or when its key has been retired by rotations since
-    // (a retry days later must still verify against a published key).
-    if (signature === null || event.signature_kid === null || !(await signer.isPublished(event.signature_kid))) {
-      const signed = await signer.sign(body);
-      await store.db
+    const correlationId = (JSON.parse(event.payload) as { correlationId?: string }).correlationId ?? randomUUID();
+    // The stored signature is sent as long as its key is published; an event without one, or whose
+    // key has been retired by rotations since (a retry days later must still verify against a
+    // published key), is signed again.
+    if (event.signature !== null && event.signature_kid !== null && (await signer.isPublished(event.signature_kid))) {
+      const signed = { body, signature: event.signature, kid: event.signature_kid, correlationId };
+      remember(eventSeq, signed);
+      return signed;
+    }
+    const fresh = await signer.sign(body);
+    const signed = { body, signature: fresh.signature, kid: fresh.kid, correlationId };
+    remember(eventSeq, signed);
+    // The signature is stored with the next batch, before (or with) the finish of any delivery sent
+    // with it, so no delivery of this event is released before its signature is recorded.
+    void enqueueWrite(async (trx) => {
+      const result = await trx
         .updateTable('events')
         .set({ signature: signed.signature, signature_kid: signed.kid })
         .where('seq', '=', eventSeq)
         .where((eb) => (event.signature === null ? eb('signature', 'is', null) : eb('signature', '=', event.signature)))
-        .execute();
-      // Another worker may have signed it first; everyone sends the stored signature.
-      signature = (await store.db.selectFrom('events').select('signature').where('seq', '=', eventSeq).executeTakeFirstOrThrow()).signature ?? signed.signature;
-    }
-    return { body, signature, correlationId: (JSON.parse(event.payload) as { correlationId?: string }).correlationId ?? randomUUID() };
+        .executeTakeFirst();
+      // Another worker signed it first: later deliveries send the stored signature.
+      if (Number(result.numUpdatedRows) === 0 && signedCache.get(eventSeq) === signed) signedCache.delete(eventSeq);
+    }).catch((error: unknown) => {
+      if (signedCache.get(eventSeq) === signed) signedCache.delete(eventSeq);
+      log.error({ err: error, eventSeq }, 'delivery worker: storing a signature failed; the event will be signed again');
+    });
+    return signed;
   }
 
   async function finish(delivery: DeliveryRow, changes: Partial<Pick<DeliveryRow, 'status' | 'attempts' | 'next_attempt_at' | 'last_status' | 'last_error' | 'completed_at'>>, attempt: { at: number; durationMs: number; status: number | null; error: string | null; excerpt: string } | null): Promise<void> {
-    await store.transaction(async (trx) => {
+    await enqueueWrite(async (trx) => {
       await trx.updateTable('deliveries').set({ ...changes, lease_owner: null, lease_expires_at: null }).where('id', '=', delivery.id).where('lease_owner', '=', owner).execute();
       if (attempt) {
         await trx.insertInto('delivery_attempts').values({ delivery_id: delivery.id, attempted_at: attempt.at, duration_ms: attempt.durationMs, status_code: attempt.status, error: attempt.error, response_excerpt: attempt.excerpt }).execute();
@@ -253,10 +384,14 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       .catch((error: unknown) => log.error({ err: error, deliveryId: delivery.id }, 'delivery failed; it will be claimed again when its lease expires'))
       .finally(() => {
         inFlight.delete(delivery.id);
-        const left = (perSubscription.get(delivery.subscription_id) ?? 1) - 1;
+        const before = perSubscription.get(delivery.subscription_id) ?? 1;
+        const left = before - 1;
         if (left <= 0) perSubscription.delete(delivery.subscription_id);
         else perSubscription.set(delivery.subscription_id, left);
-        wake();
+        // Claiming for every single completion would cost a transaction each: the loop is woken when
+        // half the slots are free, or when a subscription at its cap (whose deliveries were skipped)
+        // gets a slot back; otherwise it claims at the next poll.
+        if (!stopping && (inFlight.size < options.concurrency / 2 || before >= perSubscriptionLimit)) wakeSoon();
       });
     inFlight.set(delivery.id, running);
   }
@@ -282,15 +417,17 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       woken = false;
       try {
         const free = options.concurrency - inFlight.size;
-        const claimed = free > 0 ? await claim(free) : [];
-        for (const delivery of await withinSubscriptionLimits(claimed)) launch(delivery);
+        const claimed = free > 0 ? await claim(free) : { rows: [], full: false };
+        for (const delivery of claimed.rows) launch(delivery);
         if (Date.now() - lastCleanup > 60_000) {
           lastCleanup = Date.now();
           await cleanup();
         }
-        if (claimed.length > 0 && claimed.length === free) continue;
+        // More may be due right now: claim again while there are free slots.
+        if (claimed.rows.length > 0 && claimed.full && inFlight.size < options.concurrency) continue;
         if (woken) continue;
-        const delay = inFlight.size >= options.concurrency ? IDLE_POLL_MS : await nextDueDelay();
+        // With work in flight, a completion (or a commit) wakes the loop; otherwise it polls.
+        const delay = inFlight.size > 0 ? IDLE_POLL_MS : await nextDueDelay();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
           wakeUp = () => {
@@ -308,13 +445,16 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   })();
 
   return {
-    wake,
+    // Commits in the same turn of the event loop are claimed for together.
+    wake: wakeSoon,
     async stop(deadlineMs) {
       stopping = true;
       wakeUp?.();
       await loop;
       const deadline = new Promise((resolve) => setTimeout(resolve, deadlineMs).unref());
       await Promise.race([Promise.allSettled(inFlight.values()), deadline]);
+      // Whatever finished is recorded before stop resolves.
+      await flush();
     },
   };
 }
