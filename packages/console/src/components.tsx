@@ -11,6 +11,33 @@ import {
 import { errorMessage } from './api.ts';
 import { Link } from './router.tsx';
 
+/**
+ * A form (a card by default) whose submission runs `onSubmit` instead of reloading the page. Browser
+ * validation is off: the fields show the API's own messages.
+ */
+export function CardForm(props: {
+  onSubmit: () => unknown;
+  children: ReactNode;
+  className?: string;
+  'aria-label'?: string;
+  'aria-labelledby'?: string;
+}) {
+  return (
+    <form
+      className={props.className ?? 'card'}
+      noValidate
+      aria-label={props['aria-label']}
+      aria-labelledby={props['aria-labelledby']}
+      onSubmit={(event) => {
+        event.preventDefault();
+        void props.onSubmit();
+      }}
+    >
+      {props.children}
+    </form>
+  );
+}
+
 /** A red message box for errors (announced to screen readers). */
 export function ErrorBanner({ message }: { message: string | null | undefined }) {
   if (message === null || message === undefined || message === '') return null;

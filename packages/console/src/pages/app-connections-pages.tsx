@@ -12,8 +12,7 @@ import {
   PageHeader,
   TextField,
   useLoader,
-  type Crumb,
-} from '../components.tsx';
+  type Crumb, CardForm } from '../components.tsx';
 import { Link, paths } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -86,15 +85,7 @@ export function CompanyRequestTokenPage({ companyId }: { companyId: string }) {
       <PageHeader title="Company Request Token" crumbs={CRUMBS} />
       <CompanyLine companyId={companyId} picker={paths.requestTokenPicker()} />
       <ErrorBanner message={error} />
-      <form
-        className="card"
-        noValidate
-        aria-label="Company Request Token"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void submit();
-        }}
-      >
+      <CardForm aria-label="Company Request Token" onSubmit={() => submit()}>
         <p>
           A partner application connects to this company with a Company Request Token. Enter the partner’s App ID (the
           client ID of its application) and click <strong>Submit</strong>.
@@ -117,7 +108,7 @@ export function CompanyRequestTokenPage({ companyId }: { companyId: string }) {
             {busy ? 'Submitting…' : 'Submit'}
           </button>
         </div>
-      </form>
+      </CardForm>
       {token !== null ? (
         <section className="card" aria-labelledby="request-token-heading">
           <h2 id="request-token-heading">Request token created</h2>

@@ -24,8 +24,7 @@ import {
   PageHeader,
   TextField,
   useLoader,
-  type Crumb,
-} from '../components.tsx';
+  type Crumb, CardForm } from '../components.tsx';
 import { Link, navigate, paths } from '../router.tsx';
 
 const CRUMBS: Crumb[] = [{ label: 'Administration' }, { label: 'Applications', to: paths.applications() }];
@@ -352,15 +351,7 @@ export function NewApplicationPage() {
     <section>
       <PageHeader title="New Application" crumbs={CRUMBS} />
       <ErrorBanner message={bannerOf(error, errors)} />
-      <form
-        className="card"
-        noValidate
-        aria-label="New application"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void create();
-        }}
-      >
+      <CardForm aria-label="New application" onSubmit={() => create()}>
         <ApplicationFieldset
           form={form}
           errors={errors}
@@ -378,7 +369,7 @@ export function NewApplicationPage() {
           </button>
           <span className="small muted">The client secret is shown once, right after the application is registered.</span>
         </div>
-      </form>
+      </CardForm>
     </section>
   );
 }
@@ -475,15 +466,7 @@ export function ApplicationPage({ appId }: { appId: string }) {
           <p className="note">The previous secret no longer works. Give the new one to the application’s developers.</p>
         </SecretOnce>
       ) : null}
-      <form
-        className="card"
-        noValidate
-        aria-labelledby="application-settings-heading"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void save(loaded);
-        }}
-      >
+      <CardForm aria-labelledby="application-settings-heading" onSubmit={() => save(loaded)}>
         <h2 id="application-settings-heading">Settings</h2>
         <dl className="facts">
           <dt>Client ID</dt>
@@ -517,7 +500,7 @@ export function ApplicationPage({ appId }: { appId: string }) {
           </button>
           <Link to={paths.applications()}>Back to Applications</Link>
         </div>
-      </form>
+      </CardForm>
       <section className="card" aria-labelledby="client-secret-heading">
         <h2 id="client-secret-heading">Client secret</h2>
         <p>

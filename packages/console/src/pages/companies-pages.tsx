@@ -24,8 +24,7 @@ import {
   SelectField,
   TextField,
   useLoader,
-  type Crumb,
-} from '../components.tsx';
+  type Crumb, CardForm } from '../components.tsx';
 import { Link, paths, useLocation } from '../router.tsx';
 
 const EDITION_OPTIONS = EDITIONS.map((edition) => ({ value: edition, label: EDITION_LABELS[edition] }));
@@ -138,15 +137,7 @@ export function CompaniesPage() {
           </table>
         ) : null}
       </div>
-      <form
-        className="card"
-        noValidate
-        aria-labelledby="create-company-heading"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void create();
-        }}
-      >
+      <CardForm aria-labelledby="create-company-heading" onSubmit={() => create()}>
         <h2 id="create-company-heading">Create company</h2>
         <Notice message={notice} />
         <ErrorBanner message={error} />
@@ -172,7 +163,7 @@ export function CompaniesPage() {
             Create Company
           </button>
         </div>
-      </form>
+      </CardForm>
     </section>
   );
 }
@@ -260,14 +251,7 @@ export function CompanySettingsPage({ companyId }: { companyId: string }) {
       <ErrorBanner message={company.error} />
       {company.loading && company.data === undefined ? <Loading what="company" /> : null}
       {loaded !== undefined && loaded !== null ? (
-        <form
-          className="card"
-          noValidate
-          onSubmit={(event) => {
-            event.preventDefault();
-            void save();
-          }}
-        >
+        <CardForm onSubmit={() => save()}>
           <Notice message={notice} />
           <ErrorBanner message={error} />
           <dl className="facts">
@@ -290,7 +274,7 @@ export function CompanySettingsPage({ companyId }: { companyId: string }) {
               Save
             </button>
           </div>
-        </form>
+        </CardForm>
       ) : null}
     </CompanyFrame>
   );
@@ -400,19 +384,12 @@ export function SafeListPage({ companyId }: { companyId: string }) {
           </table>
         ) : null}
       </div>
-      <form
-        className="card inline-form"
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          void add();
-        }}
-      >
+      <CardForm className="card inline-form" onSubmit={() => add()}>
         <TextField label="Host" value={host} onChange={setHost} error={hostError} placeholder="connector.example.com" required />
         <button type="submit" className="button button-primary" disabled={busy}>
           Add Host
         </button>
-      </form>
+      </CardForm>
       {removing !== null ? (
         <ConfirmDialog
           title="Remove host?"
@@ -509,15 +486,7 @@ export function UsersPage({ companyId }: { companyId: string }) {
           </table>
         ) : null}
       </div>
-      <form
-        className="card"
-        noValidate
-        aria-labelledby="create-user-heading"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void create();
-        }}
-      >
+      <CardForm aria-labelledby="create-user-heading" onSubmit={() => create()}>
         <h2 id="create-user-heading">Create user</h2>
         <Notice message={notice} />
         <ErrorBanner message={error} />
@@ -552,7 +521,7 @@ export function UsersPage({ companyId }: { companyId: string }) {
             Create User
           </button>
         </div>
-      </form>
+      </CardForm>
     </CompanyFrame>
   );
 }

@@ -9,7 +9,7 @@ import {
   type Service,
   type TestConnectionResult,
 } from '../api.ts';
-import { Badge, ConfirmDialog, ErrorBanner, Loading, Notice, PageHeader, TextField, type Crumb } from '../components.tsx';
+import { Badge, ConfirmDialog, ErrorBanner, Loading, Notice, PageHeader, TextField, type Crumb, CardForm } from '../components.tsx';
 import { navigate, paths } from '../router.tsx';
 import { setFlash, useSession } from '../session.tsx';
 import { ConfigureServiceDialog } from './configure-service-dialog.tsx';
@@ -264,15 +264,7 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
       <Notice message={notice} />
       <ErrorBanner message={error} />
 
-      <form
-        className="card"
-        noValidate
-        aria-labelledby="system-heading"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void save();
-        }}
-      >
+      <CardForm aria-labelledby="system-heading" onSubmit={() => save()}>
         <div className="card-title-row">
           <h2 id="system-heading">System</h2>
           <VerifiedIndicator connector={connector} />
@@ -335,7 +327,7 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
         ) : connector?.lastTest ? (
           <p className="small muted last-result">Last result: {connector.lastTest.message}</p>
         ) : null}
-      </form>
+      </CardForm>
 
       <section className="card" aria-labelledby="services-heading">
         <h2 id="services-heading">Services</h2>

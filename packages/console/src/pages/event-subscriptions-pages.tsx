@@ -27,8 +27,7 @@ import {
   SelectField,
   TextField,
   useLoader,
-  type Crumb,
-} from '../components.tsx';
+  type Crumb, CardForm } from '../components.tsx';
 import { Link, paths } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -362,15 +361,7 @@ export function EventSubscriptionPage({ subscriptionId }: { subscriptionId: stri
       ) : null}
 
       {operator && sub !== undefined ? (
-        <form
-          className="card filters"
-          noValidate
-          aria-label="Replay events"
-          onSubmit={(event) => {
-            event.preventDefault();
-            askReplay();
-          }}
-        >
+        <CardForm className="card filters" aria-label="Replay events" onSubmit={() => askReplay()}>
           <h2>Replay</h2>
           <p className="lead">
             Send events to this subscription again, as new deliveries published now (so the 72-hour retry clock starts
@@ -411,7 +402,7 @@ export function EventSubscriptionPage({ subscriptionId }: { subscriptionId: stri
             </button>
           </div>
           {mode === 'range' ? <p className="field-hint">Times are in your time zone; events published from the start up to (not including) the end.</p> : null}
-        </form>
+        </CardForm>
       ) : null}
 
       <div className="card">

@@ -24,8 +24,7 @@ import {
   SelectField,
   TextField,
   useLoader,
-  type Crumb,
-} from '../components.tsx';
+  type Crumb, CardForm } from '../components.tsx';
 import { Link, navigate, paths, useLocation } from '../router.tsx';
 import { clearFlash, peekFlash, useSession } from '../session.tsx';
 
@@ -306,15 +305,7 @@ export function RequestPoliciesPage({ companyId }: { companyId: string }) {
           </table>
         ) : null}
       </div>
-      <form
-        className="card"
-        noValidate
-        aria-labelledby="policy-form-heading"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void save();
-        }}
-      >
+      <CardForm aria-labelledby="policy-form-heading" onSubmit={() => save()}>
         <h2 id="policy-form-heading">{editing === null ? 'New Request Policy' : `Modify “${editing.name}”`}</h2>
         <ErrorBanner message={error} />
         <div className="grid-2">
@@ -352,7 +343,7 @@ export function RequestPoliciesPage({ companyId }: { companyId: string }) {
             </button>
           ) : null}
         </div>
-      </form>
+      </CardForm>
     </RequestAdminFrame>
   );
 }
@@ -434,15 +425,7 @@ export function TravelAgenciesPage({ companyId }: { companyId: string }) {
           </table>
         ) : null}
       </div>
-      <form
-        className="card"
-        noValidate
-        aria-labelledby="agency-form-heading"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void create();
-        }}
-      >
+      <CardForm aria-labelledby="agency-form-heading" onSubmit={() => create()}>
         <h2 id="agency-form-heading">Add Travel Agency</h2>
         <ErrorBanner message={error} />
         <div className="grid-2">
@@ -461,7 +444,7 @@ export function TravelAgenciesPage({ companyId }: { companyId: string }) {
             Add Agency
           </button>
         </div>
-      </form>
+      </CardForm>
     </RequestAdminFrame>
   );
 }
@@ -551,15 +534,7 @@ export function ApproverGroupsPage({ companyId }: { companyId: string }) {
           </table>
         ) : null}
       </div>
-      <form
-        className="card"
-        noValidate
-        aria-labelledby="group-form-heading"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void save();
-        }}
-      >
+      <CardForm aria-labelledby="group-form-heading" onSubmit={() => save()}>
         <h2 id="group-form-heading">{editing === null ? 'New Approver Group' : `Modify “${editing.name}”`}</h2>
         <ErrorBanner message={error} />
         {editing === null ? (
@@ -592,7 +567,7 @@ export function ApproverGroupsPage({ companyId }: { companyId: string }) {
             </button>
           ) : null}
         </div>
-      </form>
+      </CardForm>
     </RequestAdminFrame>
   );
 }
@@ -808,15 +783,7 @@ export function EventLogPage({ companyId }: { companyId: string }) {
         </button>
       }
     >
-      <form
-        className="card filters"
-        noValidate
-        aria-label="Event filters"
-        onSubmit={(event) => {
-          event.preventDefault();
-          setApplied(draft);
-        }}
-      >
+      <CardForm className="card filters" aria-label="Event filters" onSubmit={() => setApplied(draft)}>
         <div className="filter-grid">
           <TextField label="Request ID" value={draft.requestId} onChange={(requestId) => setDraft({ ...draft, requestId })} placeholder="e.g. 4F7K or the 32-character id" />
           <div className="field">
@@ -854,7 +821,7 @@ export function EventLogPage({ companyId }: { companyId: string }) {
           </button>
           <span className="toolbar-hint muted">Times are in your time zone; events are listed newest first.</span>
         </div>
-      </form>
+      </CardForm>
       <ErrorBanner message={events.error ?? olderError} />
       {events.loading && firstPage === undefined ? <Loading what="events" /> : null}
       {firstPage !== undefined ? (

@@ -10,7 +10,7 @@ import {
   type RequestComment,
   type TravelRequest,
 } from '../api.ts';
-import { Badge, DateTime, ErrorBanner, Loading, Modal, Notice, PageHeader, TextField, useLoader } from '../components.tsx';
+import { Badge, DateTime, ErrorBanner, Loading, Modal, Notice, PageHeader, TextField, useLoader, CardForm } from '../components.tsx';
 import { Link, navigate, paths, useLocation } from '../router.tsx';
 import { clearFlash, peekFlash, setFlash, useSession } from '../session.tsx';
 
@@ -284,15 +284,7 @@ function RequestForm(props: {
   }
 
   return (
-    <form
-      className="card"
-      noValidate
-      aria-label={props.label}
-      onSubmit={(event) => {
-        event.preventDefault();
-        void save();
-      }}
-    >
+    <CardForm aria-label={props.label} onSubmit={() => save()}>
       {props.title !== undefined ? <h2>{props.title}</h2> : null}
       <ErrorBanner message={error} />
       <div className="grid-2">
@@ -320,7 +312,7 @@ function RequestForm(props: {
           Cancel
         </button>
       </div>
-    </form>
+    </CardForm>
   );
 }
 
@@ -508,15 +500,7 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
       ) : null}
       {data !== undefined && mode === 'approval' ? (
         canApprove ? (
-          <form
-            className="card"
-            noValidate
-            aria-labelledby="approval-heading"
-            onSubmit={(event) => {
-              event.preventDefault();
-              void act('approve');
-            }}
-          >
+          <CardForm aria-labelledby="approval-heading" onSubmit={() => act('approve')}>
             <h2 id="approval-heading">Approval</h2>
             <TextField
               label="Comment"
@@ -535,7 +519,7 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
                 {busy === 'sendback' ? 'Sending Back…' : 'Send Back'}
               </button>
             </div>
-          </form>
+          </CardForm>
         ) : (
           <Notice tone="info" message="This request is not waiting for your approval." />
         )

@@ -1,7 +1,7 @@
 // Sign In: Login ID and Password.
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, api, errorMessage, type Session } from '../api.ts';
-import { ErrorBanner, Notice, TextField } from '../components.tsx';
+import { ErrorBanner, Notice, TextField, CardForm } from '../components.tsx';
 
 /** The sign-in form; calls `onSignedIn` with the new session. */
 export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSignedIn: (session: Session) => void }) {
@@ -39,14 +39,7 @@ export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSi
     <section className="signin">
       <h1>Sign In</h1>
       <Notice message={notice} tone="info" />
-      <form
-        className="card"
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          void submit();
-        }}
-      >
+      <CardForm onSubmit={() => submit()}>
         <ErrorBanner message={error} />
         <TextField label="Login ID" value={loginId} onChange={setLoginId} autoComplete="username" inputRef={loginRef} required />
         <TextField label="Password" type="password" value={password} onChange={setPassword} autoComplete="current-password" required />
@@ -55,7 +48,7 @@ export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSi
             {busy ? 'Signing In…' : 'Sign In'}
           </button>
         </div>
-      </form>
+      </CardForm>
     </section>
   );
 }
