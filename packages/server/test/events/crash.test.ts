@@ -9,13 +9,13 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { storeSuites } from '../support/stores.ts';
 import { freePort } from '../support/server.ts';
 import { openStore } from '../../src/store/store.ts';
 import { DEMO } from '../../src/demo.ts';
+import { exited, killChildren, startPatchbayChild } from '../support/patchbay-child.ts';
+import type { ChildProcess } from 'node:child_process';
 import {
   HANG,
   assertOrderedPerRequest,
@@ -34,41 +34,8 @@ import {
   type Receiver,
 } from '../support/ess-fixtures.ts';
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
-/** Every child started, so a failing test never leaves one running. */
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-async function startChild(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [MAIN, 'start', '--demo', '--port', String(port)], {
-    env: { ...process.env, PATCHBAY_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 400; attempt++) {
-    if (child.exitCode !== null) throw new Error(`patchbay exited early:\n${output}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { child, url, output: () => output };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`patchbay did not start:\n${output}`);
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-}
+after(killChildren);
 
 const REQUESTS = 24;
 const ACTIONS_PER_REQUEST = 6;
@@ -84,7 +51,7 @@ for (const { kind, skip } of await storeSuites()) {
       let running: ChildProcess | undefined;
       try {
         receiver = await startReceiver(() => slowAnswer(200, 20));
-        const first = await startChild(env, port);
+        const first = await startPatchbayChild(env, port);
         running = first.child;
         const app = { id: DEMO.application.id, secret: DEMO.application.clientSecret };
         const subscriptionId = `crash-${randomUUID().slice(0, 8)}`;
@@ -112,7 +79,7 @@ for (const { kind, skip } of await storeSuites()) {
         t.diagnostic(`actions acknowledged before the kill: ${published.reduce((a, b) => a + b, 0)}; deliveries in flight at the kill: ${inFlightAtKill.length}`);
 
         receiver.script(() => slowAnswer(200, 5));
-        const second = await startChild(env, port);
+        const second = await startPatchbayChild(env, port);
         running = second.child;
 
         const store = await openStore(database.location);

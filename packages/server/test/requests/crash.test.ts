@@ -13,8 +13,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { storeSuites } from '../support/stores.ts';
 import { freePort } from '../support/server.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
@@ -23,47 +21,15 @@ import { DEMO } from '../../src/demo.ts';
 import { createUser } from '../../src/companies/companies.ts';
 import { savePolicy, saveWorkflow, updateUserWorkflowFields } from '../../src/requests/workflow-admin.ts';
 import type { StatusChangeEvent } from '../../src/requests/status-change-event.ts';
+import { exited, killChildren, startPatchbayChild } from '../support/patchbay-child.ts';
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const PASSWORD = 'crash-test-password';
 const TRAVELERS = 4;
 const LANES_PER_TRAVELER = 3;
 /** Acknowledged transitions before the kill. */
 const KILL_AFTER = 150;
 
-/** Every child started, so a failing test never leaves one running. */
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-async function startChild(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [MAIN, 'start', '--demo', '--port', String(port)], {
-    env: { ...process.env, PATCHBAY_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (child.exitCode !== null) throw new Error(`patchbay exited early:\n${output}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { child, url };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`patchbay did not start:\n${output}`);
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-}
+after(killChildren);
 
 /** A user token for the demo application (password grant). */
 async function userToken(url: string, loginId: string, password: string): Promise<string> {
@@ -375,7 +341,7 @@ for (const { kind, skip } of await storeSuites()) {
         const port = await freePort();
         // The child migrates the fresh database and seeds the demo; the test adds its users and
         // workflow through the store while the child runs (SQLite: a second connection in WAL mode).
-        let { child, url } = await startChild(env, port);
+        let { child, url } = await startPatchbayChild(env, port);
         const setupStore = await openStore(database.location);
         let setup: Setup;
         try {
@@ -400,7 +366,7 @@ for (const { kind, skip } of await storeSuites()) {
         const unknown = run.sent.filter((e) => e.outcome === 'unknown');
         t.diagnostic(`${run.created.length} requests created, ${run.acked()} transitions acknowledged, ${run.sent.filter((e) => e.outcome === 'refused').length} refused, ${unknown.length} in flight at the kill`);
 
-        ({ child, url } = await startChild(env, port));
+        ({ child, url } = await startPatchbayChild(env, port));
         const store = await openStore(database.location);
         try {
           const requests = await store.db.selectFrom('requests').selectAll().where('company_id', '=', DEMO.companyId).execute();

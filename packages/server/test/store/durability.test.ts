@@ -5,51 +5,16 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { storeSuites } from '../support/stores.ts';
-import { startTestServer, freePort } from '../support/server.ts';
+import { startTestServer } from '../support/server.ts';
 import { signIn } from '../support/api-client.ts';
 import { openStore } from '../../src/store/store.ts';
 import { DEMO } from '../../src/demo.ts';
+import { exited, killChildren, startPatchbayChild } from '../support/patchbay-child.ts';
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
 
-/** Every child started, so a failing test never leaves one running (which would keep the run alive). */
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-async function startChild(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [MAIN, 'start', '--demo', '--port', String(port)], {
-    env: { ...process.env, PATCHBAY_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (child.exitCode !== null) throw new Error(`patchbay exited early:\n${output}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { child, url };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`patchbay did not start:\n${output}`);
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-}
+after(killChildren);
 
 for (const { kind, skip } of await storeSuites()) {
   describe(`durability [${kind.name}]`, { skip }, () => {
@@ -79,7 +44,7 @@ for (const { kind, skip } of await storeSuites()) {
       const env: Record<string, string> = { PATCHBAY_DATA_DIR: database.dataDir };
       if (database.location.kind === 'postgres') env.PATCHBAY_DATABASE_URL = database.location.url;
       try {
-        let { child, url } = await startChild(env);
+        let { child, url } = await startPatchbayChild(env);
         const admin = await signIn(url, { loginId: DEMO.admin.loginId, password: DEMO.admin.password });
         const base = `/api/companies/${DEMO.companyId}/connectors`;
         const acknowledgedRegistrations: string[] = [];
@@ -114,7 +79,7 @@ for (const { kind, skip } of await storeSuites()) {
         await Promise.all(writers);
         assert.ok(acknowledgedRegistrations.length > 0, 'some registrations were acknowledged before the kill');
 
-        ({ child, url } = await startChild(env));
+        ({ child, url } = await startPatchbayChild(env));
         try {
           const store = await openStore(database.location);
           try {
