@@ -18,7 +18,7 @@ export const HEX_ID = /^[0-9A-Fa-f]{32}$/;
 
 const KEY_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
-/** A short public key (`requestId`), 4 characters, growing to 6 when the company has many requests. */
+/** A short public key (`requestId`) of `length` characters from an unambiguous alphabet. */
 function newRequestKey(length: number): string {
   const bytes = randomBytes(length);
   return Array.from(bytes, (byte) => KEY_ALPHABET[byte % KEY_ALPHABET.length]).join('');
@@ -172,11 +172,11 @@ export async function createRequest(db: Executor, companyId: string, ownerId: st
   checkDateOrder(input.startDate, input.endDate);
   const policyId = await resolvePolicy(db, companyId, input.policyId);
   await checkAgency(db, companyId, input.travelAgencyId);
-  const count = await db.selectFrom('requests').select((eb) => eb.fn.countAll<number>().as('n')).where('company_id', '=', companyId).executeTakeFirstOrThrow();
-  const keyLength = Number(count.n) < 100_000 ? 4 : Number(count.n) < 10_000_000 ? 5 : 6;
   const now = Date.now();
+  // Four characters give a million keys per company; collisions (likely only once a company has many
+  // requests) move on to five, then six characters, without counting the company's requests.
   for (let attempt = 0; ; attempt++) {
-    const requestKey = newRequestKey(attempt < 5 ? keyLength : 6);
+    const requestKey = newRequestKey(attempt < 4 ? 4 : attempt < 8 ? 5 : 6);
     const taken = await db.selectFrom('requests').select('id').where('company_id', '=', companyId).where('request_key', '=', requestKey).executeTakeFirst();
     if (taken) continue;
     const row: NewRequest = {
