@@ -1,6 +1,7 @@
 /**
  * What a connector calls back on Concur (or patchbay): the OAuth2 authorization-code exchange of a Launch
- * External URL's `client_auth_code` at `/oauth2/v0/token` (spec §4.3), and a small typed client for Concur
+ * External URL's `client_auth_code` at `/oauth2/v0/token` (spec §4.3), the company token of a Company Request
+ * Token and its refresh (for the External Validation calls of spec §3.3), and a small typed client for Concur
  * Request v4 (`/travelrequest/v4/requests/...`: read, update, approve, send back; spec §3.3 and §4.3).
  *
  * Both use the global `fetch` (or the one given), with a timeout and a cap on the answer's size. Failures are
@@ -195,23 +196,8 @@ function requiredString(value: unknown, name: string): string {
   return value;
 }
 
-/**
- * Exchanges a Launch External URL `client_auth_code` for the user's tokens: `POST {tokenUrl}` with the form
- * `client_id`, `client_secret`, `grant_type=authorization_code`, `code`, `redirect_uri`. Answers the token
- * response (`access_token`, `refresh_token`, `geolocation`...). Throws `ConcurOAuthError` for a refusal (a
- * code already used or expired is `invalid_grant`), a transport failure or an answer without `access_token`,
- * and `TypeError` for missing options.
- */
-export async function exchangeAuthCode(code: string, options: ExchangeAuthCodeOptions): Promise<TokenResponse> {
-  requiredString(code, 'the authorization code (client_auth_code)');
-  const url = checkUrl(options.tokenUrl, 'tokenUrl', options);
-  const form = new URLSearchParams({
-    client_id: requiredString(options.clientId, 'clientId'),
-    client_secret: requiredString(options.clientSecret, 'clientSecret'),
-    grant_type: 'authorization_code',
-    code,
-    redirect_uri: requiredString(options.redirectUri, 'redirectUri'),
-  });
+/** POSTs a form to the token endpoint and answers the token response; every failure is a `ConcurOAuthError`. */
+async function tokenRequest(url: URL, form: URLSearchParams, options: HttpClientOptions): Promise<TokenResponse> {
   const answer = await call(
     url,
     { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString() },
@@ -233,6 +219,78 @@ export async function exchangeAuthCode(code: string, options: ExchangeAuthCodeOp
     throw new ConcurOAuthError(answer.status, 'invalid_response', 'the token endpoint answered without an access_token');
   }
   return body as TokenResponse;
+}
+
+/**
+ * Exchanges a Launch External URL `client_auth_code` for the user's tokens: `POST {tokenUrl}` with the form
+ * `client_id`, `client_secret`, `grant_type=authorization_code`, `code`, `redirect_uri`. Answers the token
+ * response (`access_token`, `refresh_token`, `geolocation`...). Throws `ConcurOAuthError` for a refusal (a
+ * code already used or expired is `invalid_grant`), a transport failure or an answer without `access_token`,
+ * and `TypeError` for missing options.
+ */
+export async function exchangeAuthCode(code: string, options: ExchangeAuthCodeOptions): Promise<TokenResponse> {
+  requiredString(code, 'the authorization code (client_auth_code)');
+  const url = checkUrl(options.tokenUrl, 'tokenUrl', options);
+  const form = new URLSearchParams({
+    client_id: requiredString(options.clientId, 'clientId'),
+    client_secret: requiredString(options.clientSecret, 'clientSecret'),
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: requiredString(options.redirectUri, 'redirectUri'),
+  });
+  return tokenRequest(url, form, options);
+}
+
+/** What `exchangeCompanyRequestToken` and `refreshAccessToken` need: the token endpoint and the application's client credentials. */
+export interface TokenEndpointOptions extends HttpClientOptions {
+  /** The token endpoint, e.g. `https://us.api.concursolutions.com/oauth2/v0/token` or patchbay's `{url}/oauth2/v0/token`. */
+  tokenUrl: string;
+  /** The application's client ID. */
+  clientId: string;
+  clientSecret: string;
+  /** Space-separated scopes to narrow the token to (sent as `scope`); default: every scope the grant carries. */
+  scope?: string;
+}
+
+function clientForm(options: TokenEndpointOptions, fields: Record<string, string>): URLSearchParams {
+  const form = new URLSearchParams({
+    client_id: requiredString(options.clientId, 'clientId'),
+    client_secret: requiredString(options.clientSecret, 'clientSecret'),
+    ...fields,
+  });
+  if (options.scope !== undefined) form.set('scope', requiredString(options.scope, 'scope'));
+  return form;
+}
+
+/**
+ * Exchanges a Company Request Token (single use, issued to one application for one company) for a company
+ * token: `POST {tokenUrl}` with the form `client_id`, `client_secret`, `grant_type=password`,
+ * `credtype=authtoken`, `username` (the company's UUID), `password` (the request token) and `scope` when given.
+ * Answers the token response, whose `refresh_token` (about six months) gets new access tokens through
+ * `refreshAccessToken`. Throws `ConcurOAuthError` for a refusal (a token already used, expired or issued to
+ * another application), a transport failure or an answer without `access_token`, and `TypeError` for
+ * missing options.
+ */
+export async function exchangeCompanyRequestToken(companyId: string, requestToken: string, options: TokenEndpointOptions): Promise<TokenResponse> {
+  requiredString(companyId, 'the company id (companyId)');
+  requiredString(requestToken, 'the Company Request Token (requestToken)');
+  const url = checkUrl(options.tokenUrl, 'tokenUrl', options);
+  const form = clientForm(options, { grant_type: 'password', credtype: 'authtoken', username: companyId, password: requestToken });
+  return tokenRequest(url, form, options);
+}
+
+/**
+ * Gets a new access token with a refresh token (a company's or a user's): `POST {tokenUrl}` with the form
+ * `client_id`, `client_secret`, `grant_type=refresh_token`, `refresh_token` and `scope` when given. The
+ * answer may carry a new `refresh_token` (keep it when it does). Throws `ConcurOAuthError` for a refusal (a
+ * refresh token revoked or expired, or a company disconnected from the application, is `invalid_grant`), a
+ * transport failure or an answer without `access_token`, and `TypeError` for missing options.
+ */
+export async function refreshAccessToken(refreshToken: string, options: TokenEndpointOptions): Promise<TokenResponse> {
+  requiredString(refreshToken, 'the refresh token (refreshToken)');
+  const url = checkUrl(options.tokenUrl, 'tokenUrl', options);
+  const form = clientForm(options, { grant_type: 'refresh_token', refresh_token: refreshToken });
+  return tokenRequest(url, form, options);
 }
 
 /** A Concur Request v4 request, as `GET /travelrequest/v4/requests/{id}` answers it (the fields a connector uses most). */

@@ -7,6 +7,8 @@
  *   v4 with signature and nonce checks.
  * - `exchangeAuthCode` and `requestApi`: the launch's `client_auth_code` exchange at `/oauth2/v0/token`, and a
  *   Concur Request v4 client (read, update, approve, send back) with typed errors.
+ * - `exchangeCompanyRequestToken` and `refreshAccessToken`: a company token from a Company Request Token
+ *   (`grant_type=password`, `credtype=authtoken`), and new access tokens from its refresh token.
  */
 export {
   DEFAULT_PATHS,
@@ -35,7 +37,14 @@ export {
 export type { BasicAuthChecker, ConnectorCredentials } from './auth.ts';
 export { NonceStoreFullError, createMemoryNonceStore } from './nonce-store.ts';
 export type { MemoryNonceStoreOptions, NonceStore } from './nonce-store.ts';
-export { ConcurApiError, ConcurOAuthError, exchangeAuthCode, requestApi } from './concur-api.ts';
+export {
+  ConcurApiError,
+  ConcurOAuthError,
+  exchangeAuthCode,
+  exchangeCompanyRequestToken,
+  refreshAccessToken,
+  requestApi,
+} from './concur-api.ts';
 export type {
   ConcurErrorEntry,
   ConcurRequest,
@@ -45,6 +54,7 @@ export type {
   RequestCustomFieldValue,
   RequestLocation,
   RequestUpdate,
+  TokenEndpointOptions,
   TokenResponse,
 } from './concur-api.ts';
 // The callout types the handlers see, and the helpers a connector needs to answer them.
