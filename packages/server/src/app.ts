@@ -13,7 +13,8 @@ import type { Config } from './config.ts';
 import { PatchbayError, type ErrorEnvelope } from './http/errors.ts';
 import { ConcurApiError } from './http/concur-errors.ts';
 import { NulCharacterError, containsNul } from './http/input-guards.ts';
-import { createMetrics } from './observability/metrics.ts';
+import type { Metrics } from './observability/metrics.ts';
+import type { CalloutClient } from './callouts/callout-client.ts';
 import type { SecretBox } from './security/secret-box.ts';
 import type { Store } from './store/store.ts';
 import type { OutboundClient } from './connectors/outbound-client.ts';
@@ -30,6 +31,8 @@ import { requestRoutes } from './requests/routes.ts';
 import { requestAdminRoutes } from './requests/admin-routes.ts';
 import { companyRoutes } from './companies/routes.ts';
 import { connectorRoutes } from './connectors/routes.ts';
+import { notificationRoutes } from './callouts/notification-routes.ts';
+import { calloutRoutes } from './callouts/routes.ts';
 
 /** Where the console's built files are (packages/console/dist). */
 const CONSOLE_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
@@ -46,6 +49,10 @@ export interface AppDeps {
   webhookSigner: WebhookSigner;
   /** Called after a transaction that published events commits, so delivery starts at once. */
   onEventsCommitted: () => void;
+  /** The process's metrics, served at /metrics. */
+  metrics: Metrics;
+  /** Calls connectors' callout services and keeps the call log. */
+  callouts: CalloutClient;
 }
 
 /** Builds the Fastify app; call `listen` on it, or `inject` in tests. */
@@ -73,7 +80,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     if (containsNul(request.body)) throw new NulCharacterError('request body');
   });
 
-  const metrics = createMetrics();
+  const { metrics } = deps;
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
@@ -91,7 +98,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     const envelope = toEnvelope(error);
     envelope.error.requestId = request.id;
     const status = envelope.error.code === 'internal_error' ? 500 : statusOf(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (status === 500) request.log.error({ err: error }, 'request failed');
     return reply.code(status).send(envelope);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -131,7 +138,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await essRoutes(app, { store, guard: deps.guard, signer: deps.webhookSigner, allowHttpEndpoints: config.allowHttpWebhooks });
   essAdminRoutes(app, { store, signer: deps.webhookSigner, onEventsCommitted: deps.onEventsCommitted });
   await requestRoutes(app, { store, guard: deps.guard, publicUrl: config.publicUrl, onEventsCommitted: deps.onEventsCommitted });
-  requestAdminRoutes(app, store, config.publicUrl);
+  requestAdminRoutes(app, store, config.publicUrl, deps.onEventsCommitted);
+  notificationRoutes(app, { store, guard: deps.guard, publicUrl: config.publicUrl });
+  calloutRoutes(app, { store, secrets: deps.secrets, callouts: deps.callouts, publicUrl: config.publicUrl });
 
   if (existsSync(CONSOLE_DIR)) {
     await app.register(fastifyStatic, { root: CONSOLE_DIR, prefix: '/', wildcard: false, index: ['index.html'] });

@@ -35,6 +35,11 @@ export interface Config {
   readonly webhookClientCertFile: string | null;
   readonly webhookClientKeyFile: string | null;
   readonly clockSpeed: number;
+  readonly fetchAttendeeTimeoutMs: number;
+  readonly fetchListTimeoutMs: number;
+  readonly notificationTimeoutMs: number;
+  readonly notificationMaxAttempts: number;
+  readonly notificationRetryBaseMs: number;
 }
 
 /** How one option is read from text and described in `--help`. */
@@ -72,6 +77,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'webhookClientCertFile', flag: '--webhook-client-cert-file', env: 'PATCHBAY_WEBHOOK_CLIENT_CERT_FILE', kind: 'string', defaultText: '(none)', help: 'PEM client certificate presented to webhooks (mutual TLS, as Concur does). Needs --webhook-client-key-file.' },
   { key: 'webhookClientKeyFile', flag: '--webhook-client-key-file', env: 'PATCHBAY_WEBHOOK_CLIENT_KEY_FILE', kind: 'string', defaultText: '(none)', help: 'PEM private key of the webhook client certificate.' },
   { key: 'clockSpeed', flag: '--clock-speed', env: 'PATCHBAY_CLOCK_SPEED', kind: 'integer', defaultText: '1', help: 'How many times faster than real time the delivery retry and expiry clock runs (for tests: 3600 makes the 72-hour schedule pass in 72 s).' },
+  { key: 'fetchAttendeeTimeoutMs', flag: '--fetch-attendee-timeout-ms', env: 'PATCHBAY_FETCH_ATTENDEE_TIMEOUT_MS', kind: 'integer', defaultText: '10000', help: 'Deadline for a Fetch Attendee search; the user is told to search again (it is never retried).' },
+  { key: 'fetchListTimeoutMs', flag: '--fetch-list-timeout-ms', env: 'PATCHBAY_FETCH_LIST_TIMEOUT_MS', kind: 'integer', defaultText: '5000', help: 'Deadline for a Fetch List call (the user is typing in a list field).' },
+  { key: 'notificationTimeoutMs', flag: '--notification-timeout-ms', env: 'PATCHBAY_NOTIFICATION_TIMEOUT_MS', kind: 'integer', defaultText: '60000', help: 'How long a connector has to answer an Event Notification (Concur asks web services to answer within 60 s).' },
+  { key: 'notificationMaxAttempts', flag: '--notification-max-attempts', env: 'PATCHBAY_NOTIFICATION_MAX_ATTEMPTS', kind: 'integer', defaultText: '8', help: 'Attempts at an Event Notification before it is marked FAILED and the company\'s queue moves on.' },
+  { key: 'notificationRetryBaseMs', flag: '--notification-retry-base-ms', env: 'PATCHBAY_NOTIFICATION_RETRY_BASE_MS', kind: 'integer', defaultText: '30000', help: 'Wait before the first retry of an Event Notification; each later wait doubles (at most an hour), with jitter.' },
   { key: 'demo', flag: '--demo', env: 'PATCHBAY_DEMO', kind: 'boolean', defaultText: 'false', help: 'Create the demo company, users and safe list on start (idempotent), and allow loopback connectors.' },
   { key: 'configFile', flag: '--config', env: 'PATCHBAY_CONFIG', kind: 'string', defaultText: '(none)', help: 'A JSON file of options, keyed by the camelCase names (e.g. {"port": 9000}).' },
 ];
@@ -151,12 +161,18 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     throw new ConfigError(`Give both ${sourceOf(raw, 'webhookClientCertFile')} and ${sourceOf(raw, 'webhookClientKeyFile')}, or neither: a client certificate needs its key.`);
   }
   const clockSpeed = positive(raw, 'clockSpeed', get('clockSpeed', 1));
+  const fetchAttendeeTimeoutMs = positive(raw, 'fetchAttendeeTimeoutMs', get('fetchAttendeeTimeoutMs', 10_000));
+  const fetchListTimeoutMs = positive(raw, 'fetchListTimeoutMs', get('fetchListTimeoutMs', 5_000));
+  const notificationTimeoutMs = positive(raw, 'notificationTimeoutMs', get('notificationTimeoutMs', 60_000));
+  const notificationMaxAttempts = positive(raw, 'notificationMaxAttempts', get('notificationMaxAttempts', 8));
+  const notificationRetryBaseMs = positive(raw, 'notificationRetryBaseMs', get('notificationRetryBaseMs', 30_000));
 
   return Object.freeze({
     host, port, publicUrl, dataDir, databaseUrl, secretKey, secretKeyFile, extraCaFile, allowPrivateAddresses,
     outboundTimeoutMs, outboundMaxResponseBytes, bodyLimitBytes, sessionTtlHours, cookieSecure, logLevel,
     shutdownTimeoutMs, demo, deliveryTimeoutMs, deliveryConcurrency, allowHttpWebhooks, webhookClientCertFile,
-    webhookClientKeyFile, clockSpeed,
+    webhookClientKeyFile, clockSpeed, fetchAttendeeTimeoutMs, fetchListTimeoutMs, notificationTimeoutMs,
+    notificationMaxAttempts, notificationRetryBaseMs,
   });
 }
 

@@ -13,7 +13,9 @@ import { toBool, type ConnectorRow, type ConnectorServiceRow, type ConnectorUpda
 import type { Executor, Store } from '../store/store.ts';
 import type { OutboundClient } from './outbound-client.ts';
 import { testConnection, type TestConnectionResult } from './test-connection.ts';
-import { SERVICES, SERVICE_IDS, type ServiceId } from './services.ts';
+import { SERVICES, SERVICE_IDS, type ServiceId, type ServiceSettings } from './services.ts';
+import { attendeeVersionFromEndpoint } from '@patchbay/callout-xml';
+import { bindAttendeeTypes } from '../callouts/attendee-types.ts';
 
 /** One service of a connector as the API shows it. */
 export interface ConnectorService {
@@ -283,11 +285,17 @@ export async function configureService(
   input: { endpoint: string; active: boolean; settings?: Record<string, unknown> | undefined },
 ): Promise<Connector> {
   const endpoint = checkEndpoint(input.endpoint);
+  if (service === 'fetch-attendee') {
+    const version = attendeeVersionFromEndpoint(endpoint);
+    if (!version.ok) throw invalidField('endpoint', version.reason);
+  }
   return deps.store.transaction(async (trx) => {
     const { services } = await loadConnector(trx, company.id, connectorId);
     const previous = services.find((s) => s.service === service);
     let settings = input.settings ?? (previous ? (JSON.parse(previous.settings) as Record<string, unknown>) : { ...SERVICES[service].empty });
     if (service === 'fetch-list' && !input.active) settings = { ...SERVICES['fetch-list'].empty };
+    if (service === 'fetch-list') checkListNames((settings as ServiceSettings<'fetch-list'>).lists);
+    if (service === 'fetch-attendee') await bindAttendeeTypes(trx, company.id, connectorId, (settings as ServiceSettings<'fetch-attendee'>).attendeeTypes);
     const now = Date.now();
     const values = { endpoint, active: input.active, settings: JSON.stringify(settings), updated_at: now };
     if (previous) {
@@ -305,6 +313,16 @@ export async function configureService(
     });
     return getConnector(trx, company.id, connectorId);
   });
+}
+
+/** Two lists of one Fetch List service cannot share a name: list fields pick their list by name. */
+function checkListNames(lists: ServiceSettings<'fetch-list'>['lists']): void {
+  const seen = new Set<string>();
+  for (const list of lists) {
+    const key = list.name.trim().toLowerCase();
+    if (seen.has(key)) throw invalidField('settings.lists', `Two lists are named "${list.name}"; give each list of the service its own name.`);
+    seen.add(key);
+  }
 }
 
 /** Deactivation: every service set inactive (registrations cannot be deleted). */

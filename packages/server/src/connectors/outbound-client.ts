@@ -62,6 +62,8 @@ export interface OutboundRequest {
    * Absent for calls that need no safe list (ESS webhooks); the address checks still apply.
    */
   allowedHosts?: readonly string[];
+  /** This call's deadline in milliseconds, when shorter than the client's (per-service callout timeouts). */
+  timeoutMs?: number;
 }
 
 /** What became of one call: the HTTP response (any status, including 3xx) or a classified failure. */
@@ -93,7 +95,7 @@ export interface OutboundClient {
 
 /** Creates an outbound client with one keep-alive connection pool. */
 export function createOutboundClient(options: OutboundClientOptions): OutboundClient {
-  const { privateAddresses: policy, timeoutMs, maxResponseBytes } = options;
+  const { privateAddresses: policy, maxResponseBytes } = options;
 
   // Passing `ca` replaces Node's trust store rather than extending it, so the
   // default store (bundled roots, plus NODE_EXTRA_CA_CERTS / --use-system-ca
@@ -107,17 +109,18 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
       ...(ca === undefined ? {} : { ca }),
       ...(options.clientCertificate ?? {}),
       lookup: guardedLookup(policy),
-      timeout: timeoutMs,
+      timeout: options.timeoutMs,
     },
     // Concur talks HTTP/1.1 to connectors; undici would otherwise offer h2 via ALPN.
     allowH2: false,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
     // Backstop only: `send` enforces the cap itself to report it precisely (or truncates).
     maxResponseSize: options.truncateResponses ? -1 : maxResponseBytes,
   });
 
   async function send(req: OutboundRequest): Promise<OutboundResult> {
+    const timeoutMs = Math.min(req.timeoutMs ?? options.timeoutMs, options.timeoutMs);
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
     const fail = (failure: OutboundFailure, message: string): OutboundResult => ({ ok: false, failure, message, durationMs: elapsed() });

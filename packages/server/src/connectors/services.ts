@@ -22,6 +22,9 @@ const FetchListSettings = Type.Object(
           category: text(64),
           languageCode: Type.String({ pattern: '^[a-z]{2}(-[A-Za-z]{2})?$', maxLength: 5 }),
           connectedListLevel: Type.Union([Type.Integer({ minimum: 1, maximum: 10 }), Type.Null()]),
+          // Lists v3/v4's ExternalThreshold: the level from which the list is fetched from the connector.
+          // patchbay keeps no list items of its own, so every level comes from the connector.
+          externalThreshold: Type.Optional(Type.Literal(1, { description: 'Every level of the list is fetched from the connector (patchbay keeps no list items itself).' })),
         },
         { additionalProperties: false },
       ),
@@ -75,6 +78,9 @@ export type ServiceId = keyof typeof SERVICES;
 
 /** The service ids in the order the console lists them. */
 export const SERVICE_IDS = Object.keys(SERVICES) as ServiceId[];
+
+/** One list configured on a Fetch List service. */
+export type FetchListConfig = Static<typeof FetchListSettings>['lists'][number];
 
 /** The settings of one service. */
 export type ServiceSettings<S extends ServiceId> = Static<(typeof SERVICES)[S]['settings']>;

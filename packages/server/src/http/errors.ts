@@ -15,9 +15,11 @@ export const ERROR_CODES = {
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
+  search_too_broad: 422,
   unsupported_media_type: 415,
   too_many_requests: 429,
   internal_error: 500,
+  connector_failed: 502,
   service_unavailable: 503,
 } as const;
 

@@ -5,6 +5,8 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 export interface Metrics {
   readonly contentType: string;
   observeRequest(method: string, route: string, status: number, seconds: number): void;
+  /** One call to a connector: its service, its outcome (`ok` or why it failed) and how long it took. */
+  observeCallout(service: string, outcome: string, seconds: number): void;
   render(): Promise<string>;
 }
 
@@ -20,8 +22,20 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [registry],
   });
+  const callouts = new Counter({ name: 'patchbay_callouts_total', help: 'Calls to application connectors, by service and outcome.', labelNames: ['service', 'outcome'], registers: [registry] });
+  const calloutDuration = new Histogram({
+    name: 'patchbay_callout_duration_seconds',
+    help: 'Time from sending a callout to having its whole answer, by service.',
+    labelNames: ['service'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+    registers: [registry],
+  });
   return {
     contentType: registry.contentType,
+    observeCallout(service, outcome, seconds) {
+      callouts.inc({ service, outcome });
+      calloutDuration.observe({ service }, seconds);
+    },
     observeRequest(method, route, status, seconds) {
       requests.inc({ method, route, status: String(status) });
       duration.observe({ method, route }, seconds);

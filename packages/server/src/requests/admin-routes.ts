@@ -9,10 +9,11 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static, type TSchema } from 'typebox';
 import { PatchbayError, invalidField } from '../http/errors.ts';
-import { errorResponses, Uuid } from '../http/schemas.ts';
+import { eitherErrors, errorResponses, Uuid } from '../http/schemas.ts';
 import { authenticate } from '../identity/sessions.ts';
 import type { Principal } from '../identity/principal.ts';
 import { findCompanyFor, type Company } from '../companies/companies.ts';
+import { connectorPermission } from '../companies/permissions.ts';
 import { toBool } from '../store/schema.ts';
 import type { Executor, Store } from '../store/store.ts';
 import { checkCanView, createRequest, findRequest, toRequestResource, updateRequest, type RequestCaller, type RequestInput } from './requests.ts';
@@ -98,6 +99,11 @@ const Destination = Type.Object(
   { city: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }), countryCode: Type.String({ pattern: '^[A-Za-z]{2}$' }) },
   { additionalProperties: false },
 );
+/** A custom field's value, as Request v4 has it (`custom1`..`custom20`); null clears it. */
+const CustomFieldValue = Type.Object({ code: Type.Optional(Type.String({ maxLength: 100 })), value: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+const OptionalCustomField = Type.Optional(Nullable(CustomFieldValue));
+const CustomFields = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`custom${i + 1}`, OptionalCustomField])) as Record<`custom${number}`, typeof OptionalCustomField>;
+
 const NewRequest = Type.Object(
   {
     name: RequestName,
@@ -107,6 +113,7 @@ const NewRequest = Type.Object(
     endDate: Type.Optional(CalendarDateText),
     mainDestination: Type.Optional(Destination),
     policyId: Type.Optional(HexId),
+    ...CustomFields,
   },
   { additionalProperties: false },
 );
@@ -121,6 +128,7 @@ const RequestChanges = Type.Object(
     startTime: Type.Optional(Nullable(TimeOfDay)),
     endTime: Type.Optional(Nullable(TimeOfDay)),
     mainDestination: Type.Optional(Nullable(Destination)),
+    ...CustomFields,
   },
   { additionalProperties: false },
 );
@@ -130,14 +138,6 @@ const RequestsQuery = Type.Object(
 );
 const ActionBody = Type.Object({ comment: Type.Optional(Type.String({ maxLength: MAX_COMMENT_LENGTH })) }, { additionalProperties: false });
 const Comment = Type.Object({ authorId: Nullable(Type.String()), authorName: Type.String(), createdAt: Type.String(), value: Type.String() });
-/** Concur's error body, which the product functions behind the Request pages answer with. */
-const ConcurError = Type.Object({ errors: Type.Array(Type.Object({ errorCode: Type.String(), errorMessage: Type.String() })) });
-
-/** Error responses of the Request pages' routes: the admin API's envelope, or Concur's shape from the product functions. */
-function eitherErrors(...statuses: number[]) {
-  return Object.fromEntries(Object.entries(errorResponses(...statuses)).map(([status, envelope]) => [status, Type.Union([envelope, ConcurError])]));
-}
-
 const CompanyParams = Type.Object({ companyId: Uuid });
 const WorkflowParams = Type.Object({ companyId: Uuid, workflowId: Uuid });
 const PolicyParams = Type.Object({ companyId: Uuid, policyId: HexId });
@@ -154,7 +154,7 @@ const MAX_LISTED_REQUESTS = 200;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Registers the Request administration routes and the console's Request routes. */
-export function requestAdminRoutes(app: FastifyInstance, store: Store, publicUrl: string): void {
+export function requestAdminRoutes(app: FastifyInstance, store: Store, publicUrl: string, onEventsCommitted: () => void): void {
   const db = store.db;
   const tags = ['Request administration'];
   const requestTags = ['Requests (console)'];
@@ -165,6 +165,20 @@ export function requestAdminRoutes(app: FastifyInstance, store: Store, publicUrl
     const company = await findCompanyFor(db, principal, companyId);
     requireRequestAdmin(principal, company.id);
     return { principal, company };
+  }
+
+  /** The caller, if it may read the company's workflows: Request administrators, and connector administrators (who tick workflow steps on notification services). */
+  async function workflowReadAccess(request: FastifyRequest, companyId: string): Promise<{ principal: Principal; company: Company }> {
+    const principal = await authenticate(db, request);
+    const company = await findCompanyFor(db, principal, companyId);
+    if (!connectorPermission(principal, company).allowed) requireRequestAdmin(principal, company.id);
+    return { principal, company };
+  }
+
+  /** Any signed-in user of the company (or an operator). */
+  async function memberAccess(request: FastifyRequest, companyId: string): Promise<{ principal: Principal; company: Company }> {
+    const principal = await authenticate(db, request);
+    return { principal, company: await findCompanyFor(db, principal, companyId) };
   }
 
   /** The caller as a Request user of the company: only the company's own users have requests to make and approve. */
@@ -179,8 +193,8 @@ export function requestAdminRoutes(app: FastifyInstance, store: Store, publicUrl
 
   // Workflows
 
-  app.get<{ Params: Static<typeof CompanyParams> }>('/api/companies/:companyId/workflows', { schema: { tags, summary: 'Approval workflows with their ordered steps', params: CompanyParams, response: { 200: Type.Object({ items: Type.Array(WorkflowSchema) }), ...errorResponses(401, 403, 404) } } }, async (request) => {
-    const { company } = await adminAccess(request, request.params.companyId);
+  app.get<{ Params: Static<typeof CompanyParams> }>('/api/companies/:companyId/workflows', { schema: { tags, summary: 'Approval workflows with their ordered steps (Request and connector administrators)', params: CompanyParams, response: { 200: Type.Object({ items: Type.Array(WorkflowSchema) }), ...errorResponses(401, 403, 404) } } }, async (request) => {
+    const { company } = await workflowReadAccess(request, request.params.companyId);
     return { items: await listWorkflows(db, company.id) };
   });
 
@@ -202,8 +216,8 @@ export function requestAdminRoutes(app: FastifyInstance, store: Store, publicUrl
 
   // Request policies
 
-  app.get<{ Params: Static<typeof CompanyParams> }>('/api/companies/:companyId/request-policies', { schema: { tags, summary: 'Request policies and the workflow each assigns', params: CompanyParams, response: { 200: Type.Object({ items: Type.Array(PolicySchema) }), ...errorResponses(401, 403, 404) } } }, async (request) => {
-    const { company } = await adminAccess(request, request.params.companyId);
+  app.get<{ Params: Static<typeof CompanyParams> }>('/api/companies/:companyId/request-policies', { schema: { tags, summary: 'Request policies and the workflow each assigns (any user of the company: travelers choose one)', params: CompanyParams, response: { 200: Type.Object({ items: Type.Array(PolicySchema) }), ...errorResponses(401, 403, 404) } } }, async (request) => {
+    const { company } = await memberAccess(request, request.params.companyId);
     return { items: await listPolicies(db, company.id) };
   });
 
@@ -400,9 +414,10 @@ export function requestAdminRoutes(app: FastifyInstance, store: Store, publicUrl
     const { action } = request.params;
     const comment = request.body?.comment?.trim() ? request.body.comment : null;
     if (action === 'sendback' && comment === null) throw invalidField('comment', 'Sending a request back needs a comment telling the traveler what to change.');
-    const { request: row } = await store.transaction(async (trx) =>
+    const { request: row, deliveries, notifications } = await store.transaction(async (trx) =>
       performAction(trx, await findRequest(trx, caller.companyId, request.params.requestId), action, { kind: 'user', userId: caller.userId! }, comment, { publicUrl, correlationId: randomUUID() }),
     );
+    if (deliveries > 0 || notifications > 0) onEventsCommitted();
     return toRequestResource(db, publicUrl, caller, row);
   });
 }
@@ -448,6 +463,12 @@ function requestInput(body: Static<typeof RequestChanges>): RequestInput {
   }
   const place = body.mainDestination;
   if (place !== undefined) input.mainDestination = place === null ? null : { city: place.city.trim(), countryCode: place.countryCode.toUpperCase() };
+  for (let n = 1; n <= 20; n++) {
+    const value = (body as Record<string, unknown>)[`custom${n}`] as { code?: string; value?: string } | null | undefined;
+    if (value === undefined) continue;
+    input.custom ??= {};
+    input.custom[`custom${n}`] = value;
+  }
   return input;
 }
 

@@ -221,13 +221,13 @@ export async function requestRoutes(app: FastifyInstance, deps: { store: Store; 
         actor = { kind: 'user', userId: caller.userId, onBehalfOf: user.id };
       }
       const correlationId = request.headers['concur-correlationid'];
-      const { request: row, deliveries } = await store.transaction(async (trx) =>
+      const { request: row, deliveries, notifications } = await store.transaction(async (trx) =>
         performAction(trx, await findRequest(trx, caller.companyId, request.params.requestUuid), action, actor, comment, {
           publicUrl,
           correlationId: typeof correlationId === 'string' ? correlationId.toLowerCase() : randomUUID(),
         }),
       );
-      if (deliveries > 0) deps.onEventsCommitted();
+      if (deliveries > 0 || notifications > 0) deps.onEventsCommitted();
       return resource(caller, row);
     });
 

@@ -12,6 +12,7 @@ import type { Executor } from '../store/store.ts';
 import { buildStatusChangeEvent, type StatusChangeEvent, type StatusChangeInput } from './status-change-event.ts';
 import { describeStep, type RoleCode } from './workflow-roles.ts';
 import { enqueueDeliveries } from '../events/subscriptions.ts';
+import { queueNotification } from '../callouts/notifications.ts';
 
 /** The workflow actions of Request v4, in the order Concur lists them. */
 export const WORKFLOW_ACTIONS = ['submit', 'approve', 'recall', 'sendback', 'cancel', 'close', 'reopen'] as const;
@@ -105,17 +106,25 @@ async function resolveApprover(db: Executor, loaded: Loaded, step: WorkflowStepR
   }
 }
 
-/** The state a request is in after entering `step`, and whether that entry is published. */
-async function enter(db: Executor, loaded: Loaded, step: WorkflowStepRow, onSubmit: boolean) {
+/**
+ * The state a request is in after entering `step`, and whether that entry is published. Entering an
+ * External Validation step also queues the Event Notification of its connector, in the same transaction.
+ */
+async function enter(db: Executor, loaded: Loaded, step: WorkflowStepRow, onSubmit: boolean, context: ActionContext, now: number) {
   const approverId = await resolveApprover(db, loaded, step);
   const described = describeStep({ roleCode: step.role_code as RoleCode, customRole: step.custom_role, statusKey: step.status_key });
   const external = isExternalValidation(step);
+  const notified =
+    external && step.approver_type === 'CONNECTOR' && step.connector_id
+      ? (await queueNotification(db, { companyId: loaded.request.company_id, requestId: loaded.request.id, workflowId: step.workflow_id, connectorId: step.connector_id, publicUrl: context.publicUrl, now })) !== null
+      : false;
   // Submitting always publishes; stopping at external validation always publishes; other steps only
   // when the admin ticked their notify flag. The step code is EXTVAL for external validation, the
   // admin's code for a notifying step, and null for a step not configured for notifications.
   const publish = onSubmit || external || toBool(step.notify);
   const stepCode = external ? 'EXTVAL' : toBool(step.notify) ? step.step_code : null;
   return {
+    notified,
     state: { status_code: 'SUBMITTED' as StatusCode, step_position: step.position, approver_id: approverId },
     event: publish
       ? { outcome: { kind: 'PENDING' as const, ...described }, stepCode, recipientId: approverId }
@@ -157,7 +166,8 @@ function wrongState(action: WorkflowAction, request: RequestRow, allowed: string
 
 /**
  * Performs `action` on `request` inside the caller's transaction: updates the request and writes its
- * event (if the action publishes one). Returns the updated row and the event.
+ * event (if the action publishes one) and any Event Notification. Returns the updated row, the event, and
+ * how many deliveries and notifications were queued (the caller wakes the workers after committing).
  */
 export async function performAction(
   db: Executor,
@@ -166,7 +176,7 @@ export async function performAction(
   actor: WorkflowActor,
   comment: string | null,
   context: ActionContext,
-): Promise<{ request: RequestRow; event: StatusChangeEvent | null; deliveries: number }> {
+): Promise<{ request: RequestRow; event: StatusChangeEvent | null; deliveries: number; notifications: number }> {
   const loaded = await load(db, request);
   const { steps } = loaded;
   const closed = toBool(request.closed);
@@ -174,6 +184,7 @@ export async function performAction(
   const isOwner = actingUserId === loaded.owner.id;
   const current = request.step_position === null ? undefined : steps.find((step) => step.position === request.step_position);
   const now = Date.now();
+  let notifications = 0;
 
   let changes: RequestUpdate = {};
   let event: Omit<StatusChangeInput, 'href' | 'requestUuid' | 'requestKey' | 'companyId' | 'entityId' | 'policyId' | 'ownerId' | 'actingUserId' | 'isTest' | 'isPaymentCardRelated' | 'travelAgencyId'> | null = null;
@@ -189,7 +200,8 @@ export async function performAction(
         changes = { ...changes, status_code: 'APPROVED', step_position: null, approver_id: null, approved_at: now };
         event = approved();
       } else {
-        const entered = await enter(db, loaded, first, true);
+        const entered = await enter(db, loaded, first, true, context, now);
+        if (entered.notified) notifications++;
         changes = { ...changes, ...entered.state };
         event = { ...entered.event!, isRecall: false, isClosed: false };
       }
@@ -209,7 +221,8 @@ export async function performAction(
         changes = { status_code: 'APPROVED', step_position: null, approver_id: null, approved_at: now };
         event = approved();
       } else {
-        const entered = await enter(db, loaded, next, false);
+        const entered = await enter(db, loaded, next, false, context, now);
+        if (entered.notified) notifications++;
         changes = entered.state;
         event = entered.event ? { ...entered.event, isRecall: false, isClosed: false } : null;
       }
@@ -285,5 +298,5 @@ export async function performAction(
   }
   // The row as it now stands in the database: the read row with exactly the columns this action set.
   const after: RequestRow = { ...request, ...(stamped as Partial<RequestRow>) };
-  return { request: after, event: published, deliveries };
+  return { request: after, event: published, deliveries, notifications };
 }

@@ -353,6 +353,94 @@ export interface ApprovalDelegatesTable {
   created_at: number;
 }
 
+/** Attendee types; one bound to a Fetch Attendee connector no longer allows manually created attendees. */
+export interface AttendeeTypesTable {
+  company_id: string;
+  /** AttendeeTypeCode, at most 8 characters. */
+  code: string;
+  name: string;
+  allows_manual: Flag;
+  connector_id: string | null;
+  created_at: number;
+}
+
+/** The request form's custom header fields: plain text, a connected list, or a Launch URL button. */
+export interface RequestFormFieldsTable {
+  company_id: string;
+  /** The Request v4 field it fills: `custom1` to `custom20`. */
+  field: string;
+  label: string;
+  kind: 'TEXT' | 'LIST' | 'LAUNCH_URL';
+  connector_id: string | null;
+  /** LIST: the list's name on the connector's Fetch List service. */
+  list_name: string | null;
+  popup_width: number | null;
+  popup_height: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Attendees added to a request, from a Fetch Attendee search or entered by hand. */
+export interface RequestAttendeesTable {
+  id: string;
+  request_id: string;
+  attendee_type_code: string;
+  /** The connector's ExternalID; null for a manually entered attendee. */
+  external_id: string | null;
+  connector_id: string | null;
+  first_name: string;
+  middle_initial: string;
+  last_name: string;
+  suffix: string;
+  company: string;
+  title: string;
+  /** JSON array of Custom1..Custom25. */
+  custom_fields: string;
+  created_at: number;
+}
+
+/** The Event Notification queue: posted first come, first served per company; 200 removes a row. */
+export interface NotificationsTable {
+  /** FIFO order. */
+  seq: Generated<number>;
+  /** The id in the notification's NotificationURI. */
+  id: string;
+  company_id: string;
+  connector_id: string;
+  service: string;
+  request_id: string;
+  event_type: string;
+  object_type: string;
+  object_uri: string;
+  context: string | null;
+  status: 'PENDING' | 'FAILED';
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  failed_at: number | null;
+}
+
+/** Every call to a connector, with excerpts of what went and came back (credentials never). */
+export interface CalloutLogTable {
+  id: Generated<number>;
+  company_id: string;
+  connector_id: string | null;
+  service: string;
+  method: string;
+  url: string;
+  started_at: number;
+  duration_ms: number;
+  /** `ok`, or why the call failed (`timeout`, `http_error`, `invalid_response`...). */
+  outcome: string;
+  http_status: number | null;
+  message: string;
+  request_excerpt: string;
+  response_excerpt: string;
+}
+
 /** Every table, by name. */
 export interface Database {
   companies: CompaniesTable;
@@ -383,6 +471,11 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   webhook_signing_keys: WebhookSigningKeysTable;
   approval_delegates: ApprovalDelegatesTable;
+  attendee_types: AttendeeTypesTable;
+  request_form_fields: RequestFormFieldsTable;
+  request_attendees: RequestAttendeesTable;
+  notifications: NotificationsTable;
+  callout_log: CalloutLogTable;
 }
 
 /** Rows as read back, per table. */

@@ -11,6 +11,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { signIn, type ApiClient } from '../support/api-client.ts';
 import { storeSuites } from '../support/stores.ts';
 import { findUsableService } from '../../src/connectors/connectors.ts';
+import { saveAttendeeType } from '../../src/callouts/attendee-types.ts';
 import { createSecretBox, loadOrCreateSecretKey } from '../../src/security/secret-box.ts';
 
 const USER = 'concur-connector-user';
@@ -164,6 +165,7 @@ for (const { kind, skip } of await storeSuites()) {
 
     test('Services are configured per connector and usable only when Verified and active', async () => {
       const created = await register({ name: 'Services' });
+      await server.patchbay.store.transaction((trx) => saveAttendeeType(trx, null, server.companyId, { code: 'BUSGUEST', name: 'Business guest', allowsManual: true }));
       const configured = await admin.put(`${base}/${created.id}/services/fetch-attendee`, { endpoint: '/attendee/v2.0/find', active: true, settings: { attendeeTypes: ['BUSGUEST'] } });
       assert.equal(configured.status, 200, JSON.stringify(configured.body));
       const service = configured.body.services.find((s: any) => s.service === 'fetch-attendee');

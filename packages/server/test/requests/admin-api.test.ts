@@ -255,11 +255,9 @@ for (const { kind, skip } of await storeSuites()) {
       const workflow = (await admin.post(`${base}/workflows`, { name: 'Permissions', steps: [] })).body;
       const policyId = (await admin.post(`${base}/request-policies`, { name: 'Permissions', workflowId: workflow.id, isDefault: false })).body.id;
       const calls: Array<[string, string, unknown?]> = [
-        ['GET', `${base}/workflows`],
         ['POST', `${base}/workflows`, { name: 'X', steps: [] }],
         ['GET', `${base}/workflows/${workflow.id}`],
         ['PUT', `${base}/workflows/${workflow.id}`, { name: 'X', steps: [] }],
-        ['GET', `${base}/request-policies`],
         ['POST', `${base}/request-policies`, { name: 'X', workflowId: workflow.id, isDefault: false }],
         ['PUT', `${base}/request-policies/${policyId}`, { name: 'X', workflowId: workflow.id, isDefault: false }],
         ['GET', `${base}/travel-agencies`],
@@ -286,7 +284,15 @@ for (const { kind, skip } of await storeSuites()) {
         assert.equal(hidden.body.error.code, 'not_found');
         assert.equal((await nobody.request(method, path, body)).status, 401, `${method} ${path} signed out`);
       }
-      assert.equal((await employee.get(`${base}/workflows`)).status, 403);
+      // Reading: connector administrators (an Expense admin may manage connectors) see workflows, to tick
+      // notification steps; a plain traveler does not. Every user sees the policies, to choose one.
+      const traveler = await signIn(server.url, users.traveler);
+      assert.equal((await traveler.get(`${base}/workflows`)).status, 403);
+      assert.equal((await employee.get(`${base}/workflows`)).status, 200);
+      assert.equal((await connectorAdmin.get(`${base}/workflows`)).status, 200);
+      assert.equal((await employee.get(`${base}/request-policies`)).status, 200);
+      assert.equal((await foreignAdmin.get(`${base}/request-policies`)).status, 404);
+      assert.equal((await nobody.get(`${base}/workflows`)).status, 401);
 
       const operator = await signIn(server.url, server.operator);
       const token = (await operator.post('/api/tokens', { label: 'request admin test' })).body.token as string;
