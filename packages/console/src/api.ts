@@ -302,6 +302,8 @@ export interface NewRequestFields {
   startDate?: string;
   endDate?: string;
   mainDestination?: { city: string; countryCode: string };
+  /** The Request policy (its workflow); the company's default policy when left out. */
+  policyId?: string;
 }
 
 /** The changes of the Edit Request form: only the fields given change, null clears one. */
@@ -314,6 +316,8 @@ export interface RequestChanges {
   startTime?: string | null;
   endTime?: string | null;
   mainDestination?: { city: string; countryCode: string } | null;
+  /** Custom fields (custom1..custom20) as Request v4 has them, `{code?, value?}`; null clears one. */
+  [custom: `custom${number}`]: CustomFieldValue | null | undefined;
 }
 
 /** A comment on a request (workflow actions' comments included). */
@@ -569,6 +573,184 @@ export interface WebhookKey {
   createdAt: string;
   /** The key signing new events. */
   current: boolean;
+}
+
+// Callouts: attendees, request form fields, the call log and the Event Notification queue
+
+/** An attendee type; one bound to a connector's Fetch Attendee service (`connectorId`) allows no manual attendees. */
+export interface AttendeeType {
+  code: string;
+  name: string;
+  allowsManual: boolean;
+  /** The connector its searches go to; null when attendees are entered by hand. */
+  connectorId: string | null;
+}
+
+/** The kinds of request form field: plain text, a connected list (Fetch List) or a Launch URL button. */
+export const FORM_FIELD_KINDS = ['TEXT', 'LIST', 'LAUNCH_URL'] as const;
+/** A form field kind. */
+export type FormFieldKind = (typeof FORM_FIELD_KINDS)[number];
+
+/** Labels of the form field kinds. */
+export const FORM_FIELD_KIND_LABELS: Record<FormFieldKind, string> = {
+  TEXT: 'Text',
+  LIST: 'List (Fetch List)',
+  LAUNCH_URL: 'Launch URL button',
+};
+
+/** The Request custom fields a form field can fill: custom1 to custom20. */
+export const CUSTOM_FIELDS = Array.from({ length: 20 }, (_, index) => `custom${index + 1}`);
+
+/** A custom field of the request form. */
+export interface FormField {
+  /** The Request v4 field it fills: custom1 to custom20. */
+  field: string;
+  label: string;
+  kind: FormFieldKind;
+  connectorId: string | null;
+  /** LIST: the list on the connector's Fetch List service; `configured` false once it is gone from there. */
+  list: { name: string; levels: number; category: string | null; languageCode: string | null; externalThreshold: number; configured: boolean } | null;
+  /** LAUNCH_URL: the pop-up window's size in pixels. */
+  popup: { width: number; height: number } | null;
+}
+
+/** What saving a form field sends. */
+export interface FormFieldInput {
+  label: string;
+  kind: FormFieldKind;
+  connectorId?: string | null;
+  listName?: string | null;
+  popupWidth?: number | null;
+  popupHeight?: number | null;
+}
+
+/** The value of a Request custom field: a list item's code and text, or a text value. */
+export interface CustomFieldValue {
+  code?: string;
+  value?: string;
+}
+
+/** The custom field `field` (custom1..custom20) of a request, if set. */
+export function customFieldValue(request: TravelRequest, field: string): CustomFieldValue | undefined {
+  const value: unknown = (request as unknown as Record<string, unknown>)[field];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { code, value: text } = value as { code?: unknown; value?: unknown };
+  return { ...(typeof code === 'string' ? { code } : {}), ...(typeof text === 'string' ? { value: text } : {}) };
+}
+
+/** The names of an attendee's custom fields, Custom1 to Custom25 of Fetch Attendee. */
+export type AttendeeCustomKey = `custom${number}`;
+
+/** An attendee as a Fetch Attendee search returns it. */
+export interface Attendee {
+  externalId: string;
+  firstName: string;
+  middleInitial: string;
+  lastName: string;
+  suffix: string;
+  company: string;
+  attendeeTypeCode: string;
+  title: string;
+  [custom: AttendeeCustomKey]: string;
+}
+
+/** An attendee on a request; `externalId` is null for one entered by hand. */
+export interface RequestAttendee extends Omit<Attendee, 'externalId'> {
+  id: string;
+  externalId: string | null;
+  connectorId: string | null;
+  createdAt: string;
+}
+
+/** What an attendee search sends: the type and any of the criteria. */
+export interface AttendeeSearch {
+  attendeeTypeCode: string;
+  firstName?: string;
+  lastName?: string;
+  middleInitial?: string;
+  suffix?: string;
+  title?: string;
+  company?: string;
+  externalId?: string;
+  maximumNumberRecords?: number;
+}
+
+/** What adding an attendee sends: a search result by its ExternalID, or a manual entry. */
+export type NewAttendee =
+  | { attendeeTypeCode: string; externalId: string }
+  | { attendeeTypeCode: string; firstName: string; lastName: string; middleInitial?: string; suffix?: string; company?: string; title?: string };
+
+/** One item of a list field at one level. */
+export interface ListItem {
+  /** The full code (the levels' short codes joined). */
+  code: string;
+  shortCode: string;
+  text: string;
+  matchValue: string;
+}
+
+/** What Launch External URL answers: the signed URL and the pop-up's size. */
+export interface Launch {
+  url: string;
+  width: number;
+  height: number;
+}
+
+/** The callouts the call log names. */
+export const CALLOUT_SERVICES = ['fetch-attendee', 'fetch-list', 'notification'] as const;
+/** One callout service of the call log. */
+export type CalloutService = (typeof CALLOUT_SERVICES)[number];
+
+/** Labels of the call log's services. */
+export const CALLOUT_SERVICE_LABELS: Record<CalloutService, string> = {
+  'fetch-attendee': 'Fetch Attendee',
+  'fetch-list': 'Fetch List',
+  notification: 'Event Notification',
+};
+
+/** One call to a connector, as the call log keeps it (excerpts, never credentials). */
+export interface LoggedCall {
+  id: number;
+  service: string;
+  connectorId: string | null;
+  method: string;
+  url: string;
+  startedAt: string;
+  durationMs: number;
+  /** `ok`, or what went wrong (`http_500`, `timeout`, `too-many-results`, ...). */
+  outcome: string;
+  httpStatus: number | null;
+  message: string;
+  requestExcerpt: string;
+  responseExcerpt: string;
+}
+
+/** One page of the call log, newest first; `nextBefore` continues it. */
+export interface CallLogPage {
+  items: LoggedCall[];
+  nextBefore: string | null;
+}
+
+/** The statuses of a queued Event Notification (a delivered one leaves the queue). */
+export const NOTIFICATION_STATUSES = ['PENDING', 'FAILED'] as const;
+/** A notification status. */
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+/** An Event Notification waiting in the queue, or failed. */
+export interface EventNotification {
+  id: string;
+  /** The request's id (Request v4 `id`). */
+  requestId: string;
+  connectorId?: string;
+  service?: string;
+  eventType: string;
+  objectUri?: string;
+  status: NotificationStatus;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  failedAt: string | null;
 }
 
 /** Error thrown for every failed API call; `message` is meant for the user. */
@@ -856,7 +1038,7 @@ export class ApiClient {
       ? this.request('POST', this.adminPath(companyId, 'workflows'), input)
       : this.request('PUT', this.adminPath(companyId, `workflows/${enc(workflowId)}`), input);
   }
-  /** The company's Request policies. */
+  /** The company's Request policies (any user of the company may list them: New Request offers a choice). */
   async listPolicies(companyId: string): Promise<RequestPolicy[]> {
     return (await this.request<{ items: RequestPolicy[] }>('GET', this.adminPath(companyId, 'request-policies'))).items;
   }
@@ -902,6 +1084,75 @@ export class ApiClient {
     }
     const text = query.toString();
     return this.request('GET', this.adminPath(companyId, `events${text === '' ? '' : `?${text}`}`));
+  }
+
+  // Callouts
+
+  /** The company's attendee types, by code. */
+  async listAttendeeTypes(companyId: string): Promise<AttendeeType[]> {
+    return (await this.request<{ items: AttendeeType[] }>('GET', this.adminPath(companyId, 'attendee-types'))).items;
+  }
+  /** Creates or changes an attendee type. */
+  saveAttendeeType(companyId: string, code: string, input: { name: string; allowsManual: boolean }): Promise<AttendeeType> {
+    return this.request('PUT', this.adminPath(companyId, `attendee-types/${enc(code)}`), input);
+  }
+  /** The request form's custom fields, in field order. */
+  async listFormFields(companyId: string): Promise<FormField[]> {
+    return (await this.request<{ items: FormField[] }>('GET', this.adminPath(companyId, 'form-fields'))).items;
+  }
+  /** Creates or replaces the form field on a custom field. */
+  saveFormField(companyId: string, field: string, input: FormFieldInput): Promise<FormField> {
+    return this.request('PUT', this.adminPath(companyId, `form-fields/${enc(field)}`), input);
+  }
+  /** Removes a form field (requests keep their values). */
+  removeFormField(companyId: string, field: string): Promise<void> {
+    return this.request('DELETE', this.adminPath(companyId, `form-fields/${enc(field)}`));
+  }
+  /** Fetch Attendee: searches the connector of the attendee type for the request's owner. */
+  async searchAttendees(companyId: string, requestId: string, search: AttendeeSearch): Promise<Attendee[]> {
+    return (await this.request<{ items: Attendee[] }>('POST', `${this.requestsPath(companyId, requestId)}/attendee-search`, search)).items;
+  }
+  /** The request's attendees, in the order they were added. */
+  async listRequestAttendees(companyId: string, requestId: string): Promise<RequestAttendee[]> {
+    return (await this.request<{ items: RequestAttendee[] }>('GET', `${this.requestsPath(companyId, requestId)}/attendees`)).items;
+  }
+  /** Adds an attendee: a search result by its ExternalID, or one entered by hand. */
+  addRequestAttendee(companyId: string, requestId: string, attendee: NewAttendee): Promise<RequestAttendee> {
+    return this.request('POST', `${this.requestsPath(companyId, requestId)}/attendees`, attendee);
+  }
+  /** Removes an attendee from the request. */
+  removeRequestAttendee(companyId: string, requestId: string, attendeeId: string): Promise<void> {
+    return this.request('DELETE', `${this.requestsPath(companyId, requestId)}/attendees/${enc(attendeeId)}`);
+  }
+  /** Fetch List: the items of a list field's next level matching `query`, under the parents chosen so far. */
+  async searchListItems(companyId: string, requestId: string, field: string, input: { query: string; parentCodes: string[]; limit?: number }): Promise<ListItem[]> {
+    return (await this.request<{ items: ListItem[] }>('POST', `${this.requestsPath(companyId, requestId)}/fields/${enc(field)}/search`, input)).items;
+  }
+  /** Fetch List: stores the item chosen (every level's short code) in the request's custom field. */
+  chooseListItem(companyId: string, requestId: string, field: string, codeByLevel: string[]): Promise<{ field: string; code: string; value: string }> {
+    return this.request('PUT', `${this.requestsPath(companyId, requestId)}/fields/${enc(field)}/choice`, { codeByLevel });
+  }
+  /** Launch External URL: the signed URL of the connector's page for a Launch URL field. */
+  launchExternalUrl(companyId: string, requestId: string, field: string): Promise<Launch> {
+    return this.request('POST', `${this.requestsPath(companyId, requestId)}/fields/${enc(field)}/launch`);
+  }
+  /** One page of the company's call log, newest first. */
+  listCallouts(companyId: string, filter: { service?: CalloutService | undefined; connectorId?: string | undefined; before?: string | undefined; limit?: number }): Promise<CallLogPage> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(filter)) {
+      if (value !== undefined && value !== '') query.set(key, String(value));
+    }
+    const text = query.toString();
+    return this.request('GET', this.adminPath(companyId, `callouts${text === '' ? '' : `?${text}`}`));
+  }
+  /** The company's Event Notification queue, in order, optionally of one status. */
+  async listNotifications(companyId: string, status?: NotificationStatus): Promise<EventNotification[]> {
+    const query = status === undefined ? '' : `?status=${enc(status)}`;
+    return (await this.request<{ items: EventNotification[] }>('GET', this.adminPath(companyId, `notifications${query}`))).items;
+  }
+  /** Puts a FAILED notification back in the queue. */
+  retryNotification(companyId: string, notificationId: string): Promise<EventNotification> {
+    return this.request('POST', this.adminPath(companyId, `notifications/${enc(notificationId)}/retry`));
   }
 
   // Event Subscription Service

@@ -23,6 +23,8 @@ import {
   WorkflowsPage,
 } from './pages/request-admin-pages.tsx';
 import { WorkflowEditorPage } from './pages/workflow-editor-page.tsx';
+import { AttendeeTypesPage, FormFieldsPage } from './pages/request-form-admin-pages.tsx';
+import { CallLogPage, EventNotificationsPage } from './pages/callout-pages.tsx';
 import { EventDeliveryPage, EventSubscriptionPage, EventSubscriptionsPage } from './pages/event-subscriptions-pages.tsx';
 import { WebhookSigningKeyPage } from './pages/webhook-signing-key-page.tsx';
 
@@ -318,6 +320,10 @@ function Routes() {
           return <RequestUsersPage key={companyId} companyId={companyId} />;
         case 'events':
           return <EventLogPage key={companyId} companyId={companyId} />;
+        case 'attendee-types':
+          return <AttendeeTypesPage key={companyId} companyId={companyId} />;
+        case 'form-fields':
+          return <FormFieldsPage key={companyId} companyId={companyId} />;
       }
     }
   }
@@ -378,6 +384,20 @@ const COMPANY_TOOLS: readonly {
     picker: paths.connectionsPicker(),
     page: paths.connections,
     render: (companyId) => <AppConnectionsPage key={companyId} companyId={companyId} />,
+  },
+  {
+    title: 'Call Log',
+    lead: 'Choose the company whose calls to application connectors you want to see.',
+    picker: paths.callLogPicker(),
+    page: paths.callLog,
+    render: (companyId) => <CallLogPage key={companyId} companyId={companyId} />,
+  },
+  {
+    title: 'Event Notifications',
+    lead: 'Choose the company whose Event Notification queue you want to see.',
+    picker: paths.notificationsPicker(),
+    page: paths.notifications,
+    render: (companyId) => <EventNotificationsPage key={companyId} companyId={companyId} />,
   },
 ];
 

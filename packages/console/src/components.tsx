@@ -135,6 +135,7 @@ export function CheckboxField(props: {
   checked: boolean;
   onChange: (checked: boolean) => void;
   hint?: string;
+  disabled?: boolean;
 }) {
   const id = useId();
   return (
@@ -143,6 +144,7 @@ export function CheckboxField(props: {
         id={id}
         type="checkbox"
         checked={props.checked}
+        disabled={props.disabled}
         aria-describedby={props.hint !== undefined ? `${id}-hint` : undefined}
         onChange={(event) => props.onChange(event.target.checked)}
       />

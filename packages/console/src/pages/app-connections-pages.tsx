@@ -20,7 +20,7 @@ const CRUMBS: Crumb[] = [{ label: 'Administration' }, { label: 'Web Services', t
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** "Company: Name · Company UUID …", with a way back to the company picker for operators. */
-function CompanyLine({ companyId, picker }: { companyId: string; picker: string }) {
+export function CompanyLine({ companyId, picker }: { companyId: string; picker: string }) {
   const { session } = useSession();
   const operator = session.user.isOperator;
   const companies = useLoader(`companies:${operator}`, () => (operator ? api.listCompanies() : Promise.resolve([])));

@@ -6,12 +6,14 @@ import {
   errorMessage,
   WORKFLOW_STEP_LABELS,
   WORKFLOW_STEPS,
+  type AttendeeType,
   type Connector,
   type Service,
   type ServiceKey,
+  type Workflow,
   type WorkflowStep,
 } from '../api.ts';
-import { CheckboxField, ErrorBanner, Modal, SelectField, TextField } from '../components.tsx';
+import { CheckboxField, ErrorBanner, Loading, Modal, SelectField, TextField, useLoader, type Loaded } from '../components.tsx';
 
 /** Example endpoints (from Concur's documentation) shown as placeholders. */
 const ENDPOINT_EXAMPLES: Record<ServiceKey, string> = {
@@ -36,7 +38,7 @@ interface WorkflowRow {
 
 /** Editable form state of every kind of setting (only the current service's part is used). */
 interface SettingsDraft {
-  attendeeTypes: string;
+  attendeeTypes: string[];
   lists: ListRow[];
   workflows: WorkflowRow[];
   version: 'V1' | 'V4';
@@ -56,7 +58,7 @@ function asString(value: unknown): string {
 
 function draftFrom(settings: Record<string, unknown>): SettingsDraft {
   return {
-    attendeeTypes: asArray(settings['attendeeTypes']).map(asString).join(', '),
+    attendeeTypes: asArray(settings['attendeeTypes']).map(asString).filter((code) => code !== ''),
     lists: asArray(settings['lists']).map((item) => {
       const list = asRecord(item);
       return {
@@ -85,16 +87,7 @@ function draftFrom(settings: Record<string, unknown>): SettingsDraft {
 function settingsFrom(service: ServiceKey, draft: SettingsDraft): Record<string, unknown> | string {
   switch (service) {
     case 'fetch-attendee':
-      return {
-        attendeeTypes: [
-          ...new Set(
-            draft.attendeeTypes
-              .split(',')
-              .map((type) => type.trim())
-              .filter((type) => type !== ''),
-          ),
-        ],
-      };
+      return { attendeeTypes: [...new Set(draft.attendeeTypes.map((type) => type.trim()).filter((type) => type !== ''))] };
     case 'fetch-list': {
       const lists = [];
       for (const [index, row] of draft.lists.entries()) {
@@ -149,8 +142,17 @@ export function ConfigureServiceDialog(props: {
   const [active, setActive] = useState(service.active);
   const [draft, setDraft] = useState<SettingsDraft>(() => draftFrom(asRecord(service.settings)));
   const [endpointError, setEndpointError] = useState<string | undefined>(undefined);
+  const [settingsError, setSettingsError] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // What the settings pick from: attendee types (any company user may list them) and workflows (Request and connector administrators).
+  const kind = service.service;
+  const attendeeTypes = useLoader(`configure-attendee-types:${props.companyId}:${kind}`, () =>
+    kind === 'fetch-attendee' ? api.listAttendeeTypes(props.companyId) : Promise.resolve([]),
+  );
+  const workflows = useLoader(`configure-workflows:${props.companyId}:${kind}`, () =>
+    kind === 'send-notification' || kind === 'external-report-validation' ? api.listWorkflows(props.companyId) : Promise.resolve([]),
+  );
 
   function update(patch: Partial<SettingsDraft>): void {
     setDraft((current) => ({ ...current, ...patch }));
@@ -159,13 +161,14 @@ export function ConfigureServiceDialog(props: {
   async function save(): Promise<void> {
     setError(null);
     setEndpointError(undefined);
+    setSettingsError(undefined);
     if (endpoint.trim() === '') {
       setEndpointError(`Enter the endpoint path on the host, for example ${ENDPOINT_EXAMPLES[service.service]}.`);
       return;
     }
     const settings = settingsFrom(service.service, draft);
     if (typeof settings === 'string') {
-      setError(settings);
+      setSettingsError(settings);
       return;
     }
     setBusy(true);
@@ -178,6 +181,7 @@ export function ConfigureServiceDialog(props: {
       props.onSaved(connector);
     } catch (cause) {
       if (cause instanceof ApiError && cause.field === 'endpoint') setEndpointError(cause.message);
+      else if (cause instanceof ApiError && cause.field !== undefined && cause.field.startsWith('settings')) setSettingsError(cause.message);
       else setError(errorMessage(cause));
       setBusy(false);
     }
@@ -224,42 +228,55 @@ export function ConfigureServiceDialog(props: {
         onChange={setActive}
         hint="Enabled: select when the endpoint is implemented and tested in your connector. Clear it to deactivate the service."
       />
-      <SettingsEditor service={service.service} draft={draft} update={update} active={active} />
+      <SettingsEditor
+        service={service.service}
+        connectorId={props.connector.id}
+        draft={draft}
+        update={update}
+        active={active}
+        error={settingsError}
+        attendeeTypes={attendeeTypes}
+        workflows={workflows}
+      />
       <p className="small muted">Save applies this service's configuration immediately.</p>
     </Modal>
   );
 }
 
+/** A settings error from the check before saving or from the server, shown at the top of the settings. */
+function SettingsError({ message }: { message: string | undefined }) {
+  if (message === undefined) return null;
+  return (
+    <div className="field-error field-error-top" role="alert">
+      {message}
+    </div>
+  );
+}
+
 function SettingsEditor(props: {
   service: ServiceKey;
+  connectorId: string;
   draft: SettingsDraft;
   update: (patch: Partial<SettingsDraft>) => void;
   active: boolean;
+  error: string | undefined;
+  attendeeTypes: Loaded<AttendeeType[]>;
+  workflows: Loaded<Workflow[]>;
 }) {
   const { draft, update } = props;
   switch (props.service) {
     case 'fetch-attendee':
-      return (
-        <fieldset className="settings">
-          <legend>Attendee Types</legend>
-          <TextField
-            label="Attendee types that use this connector"
-            value={draft.attendeeTypes}
-            onChange={(attendeeTypes) => update({ attendeeTypes })}
-            placeholder="BUSGUEST, SPOUSE"
-            hint="Attendee type codes, separated by commas. These types will not allow manually created attendees."
-          />
-        </fieldset>
-      );
+      return <AttendeeTypesEditor draft={draft} update={update} connectorId={props.connectorId} types={props.attendeeTypes} error={props.error} />;
     case 'fetch-list':
-      return <ListsEditor draft={draft} update={update} active={props.active} />;
+      return <ListsEditor draft={draft} update={update} active={props.active} error={props.error} />;
     case 'send-notification':
     case 'external-report-validation':
-      return <WorkflowsEditor draft={draft} update={update} />;
+      return <WorkflowPicker draft={draft} update={update} connectorId={props.connectorId} workflows={props.workflows} error={props.error} />;
     case 'launch-external-url':
       return (
         <fieldset className="settings">
           <legend>Launch External URL</legend>
+          <SettingsError message={props.error} />
           <SelectField
             label="Service Version"
             value={draft.version}
@@ -287,7 +304,149 @@ function SettingsEditor(props: {
   }
 }
 
-function ListsEditor(props: { draft: SettingsDraft; update: (patch: Partial<SettingsDraft>) => void; active: boolean }) {
+/**
+ * Fetch Attendee: the attendee types searched on this connector, picked from the company's types. A type
+ * searched on another connector cannot be picked (a type uses one connector).
+ */
+function AttendeeTypesEditor(props: {
+  draft: SettingsDraft;
+  update: (patch: Partial<SettingsDraft>) => void;
+  connectorId: string;
+  types: Loaded<AttendeeType[]>;
+  error: string | undefined;
+}) {
+  const chosen = props.draft.attendeeTypes;
+  const types = props.types.data ?? [];
+  // Codes configured earlier that the company no longer has stay visible, so that saving drops them knowingly.
+  const unknown = props.types.data === undefined ? [] : chosen.filter((code) => !types.some((type) => type.code === code));
+  const toggle = (code: string, on: boolean) => props.update({ attendeeTypes: on ? [...chosen.filter((c) => c !== code), code] : chosen.filter((c) => c !== code) });
+  return (
+    <fieldset className="settings">
+      <legend>Attendee Types</legend>
+      <SettingsError message={props.error} />
+      <p className="small muted">
+        Travelers’ searches for attendees of the types picked go to this connector. These types will not allow manually created attendees.
+      </p>
+      <ErrorBanner message={props.types.error} />
+      {props.types.loading && props.types.data === undefined ? <Loading what="attendee types" /> : null}
+      {props.types.data !== undefined && types.length === 0 ? (
+        <p className="muted small">The company has no attendee types yet. Create them under Request Administration &gt; Attendee Types first.</p>
+      ) : null}
+      <div className="checkbox-grid">
+        {types.map((type) => {
+          const elsewhere = type.connectorId !== null && type.connectorId !== props.connectorId;
+          return (
+            <CheckboxField
+              key={type.code}
+              label={`${type.name} (${type.code})`}
+              checked={chosen.includes(type.code)}
+              disabled={elsewhere}
+              hint={elsewhere ? 'Searched on another connector.' : undefined}
+              onChange={(on) => toggle(type.code, on)}
+            />
+          );
+        })}
+        {unknown.map((code) => (
+          <CheckboxField key={code} label={`${code} (not an attendee type of the company)`} checked onChange={(on) => toggle(code, on)} />
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+/**
+ * External Report Validation / Send Notification: the company's workflows, each with the Submit step
+ * ticked when requests entering its External Validation step notify this connector.
+ */
+function WorkflowPicker(props: {
+  draft: SettingsDraft;
+  update: (patch: Partial<SettingsDraft>) => void;
+  connectorId: string;
+  workflows: Loaded<Workflow[]>;
+  error: string | undefined;
+}) {
+  const rows = props.draft.workflows;
+  const workflows = props.workflows.data ?? [];
+  const known = (id: string) => workflows.some((workflow) => workflow.id.toLowerCase() === id.toLowerCase());
+  const unknown = props.workflows.data === undefined ? [] : rows.filter((row) => !known(row.workflowId));
+  const rowOf = (id: string) => rows.find((row) => row.workflowId.toLowerCase() === id.toLowerCase());
+  function toggle(id: string, on: boolean): void {
+    const current = rowOf(id);
+    const steps: WorkflowStep[] = on ? WORKFLOW_STEPS.filter((step) => step === 'SUBMIT' || current?.steps.includes(step)) : (current?.steps ?? []).filter((step) => step !== 'SUBMIT');
+    const others = rows.filter((row) => row !== current);
+    props.update({ workflows: steps.length === 0 ? others : [...others, { workflowId: current?.workflowId ?? id, steps }] });
+  }
+  return (
+    <fieldset className="settings">
+      <legend>Workflows</legend>
+      <SettingsError message={props.error} />
+      <p className="small muted">
+        Tick the workflows whose requests notify this connector when they reach the External Validation step on submit. The step itself
+        is set in the workflow (Request Administration &gt; Workflows), with this connector as its approver.
+      </p>
+      <ErrorBanner message={props.workflows.error} />
+      {props.workflows.loading && props.workflows.data === undefined ? <Loading what="workflows" /> : null}
+      {props.workflows.data !== undefined && workflows.length === 0 && unknown.length === 0 ? (
+        <p className="muted small">The company has no workflows yet. Create them under Request Administration &gt; Workflows first.</p>
+      ) : null}
+      {workflows.length > 0 || unknown.length > 0 ? (
+        <table className="table table-compact table-inputs">
+          <caption className="visually-hidden">Workflows notifying the connector</caption>
+          <thead>
+            <tr>
+              <th scope="col">Workflow</th>
+              <th scope="col">External Validation Step</th>
+              <th scope="col" className="cell-center">
+                {WORKFLOW_STEP_LABELS.SUBMIT}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {workflows.map((workflow) => {
+              const usesConnector = workflow.steps.some((step) => step.approverType === 'CONNECTOR' && step.connectorId === props.connectorId);
+              return (
+                <tr key={workflow.id}>
+                  <th scope="row">
+                    {workflow.name}
+                    <div className="mono small muted">{workflow.id}</div>
+                  </th>
+                  <td className="small">{usesConnector ? 'Uses this connector' : <span className="muted">None with this connector</span>}</td>
+                  <td className="cell-center">
+                    <input
+                      type="checkbox"
+                      aria-label={`${WORKFLOW_STEP_LABELS.SUBMIT}, ${workflow.name}`}
+                      checked={rowOf(workflow.id)?.steps.includes('SUBMIT') ?? false}
+                      onChange={(event) => toggle(workflow.id, event.target.checked)}
+                    />
+                  </td>
+                </tr>
+              );
+            })}
+            {unknown.map((row) => (
+              <tr key={row.workflowId}>
+                <th scope="row">
+                  <span className="muted">Unknown workflow</span>
+                  <div className="mono small muted">{row.workflowId}</div>
+                </th>
+                <td className="small muted">—</td>
+                <td className="cell-center">
+                  <input
+                    type="checkbox"
+                    aria-label={`${WORKFLOW_STEP_LABELS.SUBMIT}, workflow ${row.workflowId}`}
+                    checked={row.steps.includes('SUBMIT')}
+                    onChange={(event) => toggle(row.workflowId, event.target.checked)}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </fieldset>
+  );
+}
+
+function ListsEditor(props: { draft: SettingsDraft; update: (patch: Partial<SettingsDraft>) => void; active: boolean; error: string | undefined }) {
   const { lists } = props.draft;
   function setRow(index: number, patch: Partial<ListRow>): void {
     props.update({ lists: lists.map((row, i) => (i === index ? { ...row, ...patch } : row)) });
@@ -295,6 +454,7 @@ function ListsEditor(props: { draft: SettingsDraft; update: (patch: Partial<Sett
   return (
     <fieldset className="settings">
       <legend>Lists</legend>
+      <SettingsError message={props.error} />
       {!props.active && lists.length > 0 ? (
         <div className="banner banner-warning">
           If this service is saved inactive, its configured lists are deleted from the service.
@@ -370,83 +530,6 @@ function ListsEditor(props: { draft: SettingsDraft; update: (patch: Partial<Sett
         Add List
       </button>
       <p className="small muted">Connected List Level applies to connected (multi-level) lists only; leave it empty otherwise.</p>
-    </fieldset>
-  );
-}
-
-function WorkflowsEditor(props: { draft: SettingsDraft; update: (patch: Partial<SettingsDraft>) => void }) {
-  const { workflows } = props.draft;
-  function setRow(index: number, patch: Partial<WorkflowRow>): void {
-    props.update({ workflows: workflows.map((row, i) => (i === index ? { ...row, ...patch } : row)) });
-  }
-  function toggleStep(index: number, step: WorkflowStep, on: boolean): void {
-    const row = workflows[index];
-    if (row === undefined) return;
-    const steps = on ? [...row.steps.filter((s) => s !== step), step] : row.steps.filter((s) => s !== step);
-    setRow(index, { steps: WORKFLOW_STEPS.filter((s) => steps.includes(s)) });
-  }
-  return (
-    <fieldset className="settings">
-      <legend>Workflows</legend>
-      <p className="small muted">For each workflow, select the steps that notify the connector.</p>
-      {workflows.length === 0 ? <p className="muted small">No workflows configured. Click Add Workflow to add one.</p> : null}
-      {workflows.length > 0 ? (
-        <table className="table table-compact table-inputs">
-          <thead>
-            <tr>
-              <th scope="col">Workflow ID</th>
-              {WORKFLOW_STEPS.map((step) => (
-                <th scope="col" key={step}>
-                  {WORKFLOW_STEP_LABELS[step]}
-                </th>
-              ))}
-              <th scope="col">
-                <span className="visually-hidden">Remove</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {workflows.map((row, index) => (
-              <tr key={index}>
-                <td>
-                  <input
-                    aria-label={`Workflow ID, workflow ${index + 1}`}
-                    value={row.workflowId}
-                    onChange={(e) => setRow(index, { workflowId: e.target.value })}
-                  />
-                </td>
-                {WORKFLOW_STEPS.map((step) => (
-                  <td key={step} className="cell-center">
-                    <input
-                      type="checkbox"
-                      aria-label={`${WORKFLOW_STEP_LABELS[step]}, workflow ${index + 1}`}
-                      checked={row.steps.includes(step)}
-                      onChange={(e) => toggleStep(index, step, e.target.checked)}
-                    />
-                  </td>
-                ))}
-                <td>
-                  <button
-                    type="button"
-                    className="button button-small"
-                    aria-label={`Remove workflow ${index + 1}`}
-                    onClick={() => props.update({ workflows: workflows.filter((_, i) => i !== index) })}
-                  >
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <button
-        type="button"
-        className="button button-small"
-        onClick={() => props.update({ workflows: [...workflows, { workflowId: '', steps: ['SUBMIT'] }] })}
-      >
-        Add Workflow
-      </button>
     </fieldset>
   );
 }

@@ -46,6 +46,8 @@ export function RequestAdminFrame(props: { companyId: string; title: string; chi
     { label: 'Travel Agencies', to: paths.travelAgencies(props.companyId) },
     { label: 'Approver Groups', to: paths.approverGroups(props.companyId) },
     { label: 'Users', to: paths.requestUsers(props.companyId) },
+    { label: 'Attendee Types', to: paths.attendeeTypes(props.companyId) },
+    { label: 'Form Fields', to: paths.formFields(props.companyId) },
     { label: 'Event Log', to: paths.eventLog(props.companyId) },
   ];
   const crumbs: Crumb[] = [

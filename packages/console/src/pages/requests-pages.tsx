@@ -8,11 +8,14 @@ import {
   type RequestAction,
   type RequestChanges,
   type RequestComment,
+  type RequestPolicy,
   type TravelRequest,
 } from '../api.ts';
-import { Badge, DateTime, ErrorBanner, Loading, Modal, Notice, PageHeader, TextField, useLoader, CardForm } from '../components.tsx';
+import { Badge, DateTime, ErrorBanner, Loading, Modal, Notice, PageHeader, SelectField, TextField, useLoader, CardForm } from '../components.tsx';
 import { Link, navigate, paths, useLocation } from '../router.tsx';
 import { clearFlash, peekFlash, setFlash, useSession } from '../session.tsx';
+import { RequestAttendees } from './request-attendees.tsx';
+import { RequestFormFields } from './request-fields.tsx';
 
 /** The status of a request as a coloured label: the approval status name, plus Closed. */
 export function RequestStatus({ request }: { request: TravelRequest }) {
@@ -193,7 +196,7 @@ export function ApprovalsPage({ companyId }: { companyId: string }) {
   );
 }
 
-const REQUEST_FORM_FIELDS = ['name', 'businessPurpose', 'comment', 'startDate', 'endDate', 'mainDestination.city', 'mainDestination.countryCode'];
+const REQUEST_FORM_FIELDS = ['name', 'businessPurpose', 'comment', 'startDate', 'endDate', 'mainDestination.city', 'mainDestination.countryCode', 'policyId'];
 
 /** What the New Request and Edit Request form holds: text as typed ('' for an empty field). */
 interface RequestFormValues {
@@ -204,9 +207,11 @@ interface RequestFormValues {
   city: string;
   countryCode: string;
   comment: string;
+  /** New Request only: the chosen policy's ID ('' while none is chosen). */
+  policyId: string;
 }
 
-const EMPTY_REQUEST_FORM: RequestFormValues = { name: '', businessPurpose: '', startDate: '', endDate: '', city: '', countryCode: '', comment: '' };
+const EMPTY_REQUEST_FORM: RequestFormValues = { name: '', businessPurpose: '', startDate: '', endDate: '', city: '', countryCode: '', comment: '', policyId: '' };
 
 /** The form values of a saved request, for Edit Request. */
 function formValuesOf(request: TravelRequest): RequestFormValues {
@@ -218,6 +223,7 @@ function formValuesOf(request: TravelRequest): RequestFormValues {
     city: request.mainDestination?.city ?? '',
     countryCode: request.mainDestination?.countryCode ?? '',
     comment: request.comment ?? '',
+    policyId: request.policy?.id ?? '',
   };
 }
 
@@ -230,6 +236,8 @@ function RequestForm(props: {
   title?: string;
   initial: RequestFormValues;
   note: ReactNode;
+  /** New Request: the company's policies, offered as a choice when there is more than one. */
+  policies?: RequestPolicy[] | undefined;
   onSave: (values: RequestFormValues) => Promise<void>;
   onCancel: () => void;
 }) {
@@ -237,7 +245,9 @@ function RequestForm(props: {
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const { name, businessPurpose, startDate, endDate, city, countryCode, comment } = values;
+  const { name, businessPurpose, startDate, endDate, city, countryCode, comment, policyId } = values;
+  const policies = props.policies ?? [];
+  const choosePolicy = policies.length > 1;
 
   /** A change handler that also clears the field's error. */
   const edit = (field: string, key: keyof RequestFormValues) => (value: string) => {
@@ -261,6 +271,7 @@ function RequestForm(props: {
     if (countryCode.trim() !== '' && !/^[A-Za-z]{2}$/.test(countryCode.trim())) {
       errors['mainDestination.countryCode'] = 'Use the two-letter ISO country code, e.g. DE for Germany.';
     }
+    if (choosePolicy && !policies.some((policy) => policy.id === policyId)) errors['policyId'] = 'Choose the policy the request follows.';
     return errors;
   }
 
@@ -302,6 +313,18 @@ function RequestForm(props: {
           maxLength={2}
         />
       </div>
+      {choosePolicy ? (
+        <SelectField
+          label="Policy"
+          value={policyId}
+          options={[
+            ...(policies.some((policy) => policy.id === policyId) ? [] : [{ value: '', label: 'Choose a policy…' }]),
+            ...policies.map((policy) => ({ value: policy.id, label: policy.isDefault ? `${policy.name} (default)` : policy.name })),
+          ]}
+          onChange={edit('policyId', 'policyId')}
+          error={fieldErrors['policyId']}
+        />
+      ) : null}
       <TextField label="Comment" value={comment} onChange={edit('comment', 'comment')} error={fieldErrors['comment']} multiline maxLength={2000} />
       <p className="note">{props.note}</p>
       <div className="actions">
@@ -316,10 +339,20 @@ function RequestForm(props: {
   );
 }
 
-/** New Request: the header of a travel request. It is saved Not Submitted; submit it from its page. */
+/**
+ * New Request: the header of a travel request. It is saved Not Submitted; submit it from its page. When
+ * the company has more than one Request policy the traveler chooses one (the default policy preselected);
+ * otherwise the request follows the only (or default) policy.
+ */
 export function NewRequestPage({ companyId }: { companyId: string }) {
+  const policies = useLoader(`request-policies:${companyId}`, () => api.listPolicies(companyId));
+
   async function create(values: RequestFormValues): Promise<void> {
     const fields: NewRequestFields = { name: values.name.trim() };
+    // The choice, or the company's only policy (whether or not it is marked default); else the server's default.
+    const only = policies.data?.length === 1 ? policies.data[0] : undefined;
+    if (values.policyId !== '') fields.policyId = values.policyId;
+    else if (only !== undefined) fields.policyId = only.id;
     if (values.businessPurpose.trim() !== '') fields.businessPurpose = values.businessPurpose.trim();
     if (values.comment.trim() !== '') fields.comment = values.comment.trim();
     if (values.startDate !== '') fields.startDate = values.startDate;
@@ -333,15 +366,25 @@ export function NewRequestPage({ companyId }: { companyId: string }) {
   return (
     <section>
       <PageHeader title="New Request" crumbs={[{ label: 'Requests', to: paths.myRequests() }]} />
-      <RequestForm
-        label="New Request"
-        initial={EMPTY_REQUEST_FORM}
-        note="The request is saved as Not Submitted. Submit it from its page to send it for approval."
-        onSave={create}
-        onCancel={() => navigate(paths.myRequests())}
-      />
+      {policies.loading && policies.data === undefined ? (
+        <Loading what="the Request policies" />
+      ) : (
+        <RequestForm
+          label="New Request"
+          initial={{ ...EMPTY_REQUEST_FORM, policyId: defaultPolicyId(policies.data) }}
+          policies={policies.data}
+          note="The request is saved as Not Submitted. Submit it from its page to send it for approval."
+          onSave={create}
+          onCancel={() => navigate(paths.myRequests())}
+        />
+      )}
     </section>
   );
+}
+
+/** The policy New Request starts with: the company's default policy, if it has one. */
+function defaultPolicyId(policies: RequestPolicy[] | undefined): string {
+  return policies?.find((policy) => policy.isDefault)?.id ?? '';
 }
 
 /** What Edit Request sends: the fields that changed, an emptied one as null (fields the form does not show are kept). */
@@ -540,6 +583,24 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
         />
       ) : null}
       {data !== undefined && !editing ? <RequestDetails request={data} /> : null}
+      {data !== undefined && !editing ? (
+        <RequestFormFields
+          companyId={companyId}
+          request={data}
+          editable={canEdit}
+          onSaved={(updated, message) => {
+            setError(null);
+            request.setData(updated);
+            setNotice(message);
+          }}
+          onReload={(message) => {
+            setError(null);
+            request.reload();
+            setNotice(message);
+          }}
+        />
+      ) : null}
+      {data !== undefined && !editing ? <RequestAttendees companyId={companyId} requestId={data.id} editable={canEdit} /> : null}
       {data !== undefined ? (
         <div className="card">
           <h2>Comments</h2>

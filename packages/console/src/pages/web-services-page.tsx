@@ -25,6 +25,14 @@ export function WebServicesPage() {
               <Link to={paths.connectionsPicker()}>App Connections</Link>
               <p className="muted">See the partner applications connected to the company, and disconnect them.</p>
             </li>
+            <li>
+              <Link to={paths.callLogPicker()}>Call Log</Link>
+              <p className="muted">See every call to the company’s connectors: Fetch Attendee, Fetch List and Event Notification, with what was sent and answered.</p>
+            </li>
+            <li>
+              <Link to={paths.notificationsPicker()}>Event Notifications</Link>
+              <p className="muted">See the Event Notifications waiting for a connector or failed, and put failed ones back in the queue.</p>
+            </li>
           </ul>
         ) : (
           <p>

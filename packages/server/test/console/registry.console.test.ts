@@ -10,6 +10,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { consoleTestReady, heading, launchChromium, openAdministration, openConsolePage, screenshotter, signIn, signOut, stepRunner, visible } from '../support/console-browser.ts';
 import { createDevCa, startFakeConnector, type FakeConnector } from '../support/tls-fixture.ts';
+import { signIn as apiSignIn } from '../support/api-client.ts';
 
 // Credentials the fake connector accepts (10 to 50 characters each, as Concur requires).
 const CONNECTOR_USER = 'patchbay-connector-user';
@@ -34,6 +35,20 @@ test('console: register, test, configure and deactivate an application connector
     server = await startTestServer({ extraCa: ca.caCert, allowPrivateAddresses: 'loopback' });
     connector = await startFakeConnector({ tls: ca.issue(['localhost', '127.0.0.1']), userName: CONNECTOR_USER, password: CONNECTOR_PASSWORD });
     await server.addSafeHost('localhost');
+    // A Request administrator sets up what the services pick from: attendee types and a workflow. The
+    // console's admin is a Web Services Administrator only.
+    const company = `/api/companies/${server.companyId}`;
+    const requestAdmin = await apiSignIn(server.url, await server.addUser(server.companyId, ['REQUEST_ADMIN']));
+    for (const [code, name] of [['BUSGUEST', 'Business guest'], ['SPOUSE', 'Spouse or partner']] as const) {
+      const created = await requestAdmin.put(`${company}/attendee-types/${code}`, { name, allowsManual: true });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+    }
+    const workflow = await requestAdmin.post(`${company}/workflows`, {
+      name: 'Manager approval',
+      approvedStepCode: null,
+      steps: [{ roleCode: 'REQ_MANAGER', approverType: 'MANAGER', notify: false, stepCode: null }],
+    });
+    assert.equal(workflow.status, 201, JSON.stringify(workflow.body));
     browser = await launchChromium();
     const { page, pageErrors } = await openConsolePage(browser);
 
@@ -103,7 +118,9 @@ test('console: register, test, configure and deactivate an application connector
       await visible(dialog);
       await dialog.getByLabel('Endpoint').fill('/attendee/v2.0/find');
       await dialog.getByLabel('Active', { exact: true }).check();
-      await dialog.getByLabel('Attendee types that use this connector').fill('BUSGUEST, SPOUSE');
+      // The attendee types are ticked from the company's.
+      await dialog.getByLabel('Business guest (BUSGUEST)').check();
+      await dialog.getByLabel('Spouse or partner (SPOUSE)').check();
       await screenshot(page, '08-configure-service');
       await dialog.getByRole('button', { name: 'Save', exact: true }).click();
       await dialog.waitFor({ state: 'hidden' });
@@ -114,6 +131,9 @@ test('console: register, test, configure and deactivate an application connector
       await visible(row.getByText('Usable', { exact: true }));
       await visible(serviceRow(page, 'Fetch List').getByText('Not configured'));
       await visible(page.getByText('Status: Active'));
+      const saved = await requestAdmin.get(`${company}/attendee-types`);
+      const bound = (saved.body.items as Array<{ code: string; connectorId: string | null }>).filter((type) => type.connectorId !== null).map((type) => type.code);
+      assert.deepEqual(bound.sort(), ['BUSGUEST', 'SPOUSE'], 'both ticked types search this connector');
       await screenshot(page, '09-service-active');
     });
 
@@ -133,6 +153,28 @@ test('console: register, test, configure and deactivate an application connector
       await dialog.getByRole('button', { name: 'Save', exact: true }).click();
       await dialog.waitFor({ state: 'hidden' });
       await visible(serviceRow(page, 'Fetch List').getByText('/list/v1.2/fetch', { exact: true }));
+    });
+
+    await step('Configure Service: External Report Validation ticks a workflow from the company\'s', async () => {
+      await page.getByRole('radio', { name: 'Select External Report Validation' }).check();
+      await page.getByRole('button', { name: 'Configure', exact: true }).click();
+      const dialog = page.getByRole('dialog', { name: 'Configure Service' });
+      await visible(dialog);
+      await dialog.getByLabel('Endpoint').fill('/concur/v1.0/notify');
+      await dialog.getByLabel('Active', { exact: true }).check();
+      // A Web Services Administrator lists the company's workflows (no typed-in workflow IDs).
+      const workflows = dialog.getByRole('table', { name: 'Workflows notifying the connector' });
+      await visible(workflows.getByRole('row').filter({ hasText: 'Manager approval' }).getByText('None with this connector'));
+      assert.equal(await dialog.getByRole('alert').count(), 0, 'the workflows were listed');
+      await dialog.getByLabel('External Validation - Submit, Manager approval').check();
+      await screenshot(page, '10-configure-external-validation');
+      await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      await visible(serviceRow(page, 'External Report Validation').getByText('/concur/v1.0/notify', { exact: true }));
+      const admin = await apiSignIn(server!.url, server!.admin);
+      const listed = await admin.get(`${company}/connectors`);
+      const services = (listed.body.items as Array<{ services: Array<{ service: string; settings: unknown }> }>)[0]!.services;
+      assert.deepEqual(services.find((service) => service.service === 'external-report-validation')?.settings, { workflows: [{ workflowId: workflow.body.id, steps: ['SUBMIT'] }] });
     });
 
     await step('Deactivate: every service becomes inactive, and the audit trail shows each step', async () => {
