@@ -60,11 +60,14 @@ export interface NodeChild<Ready> {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts `node [execArgv] file` with an IPC channel and waits for its `ready` message. */
-export async function startNodeChild<Ready>(file: string, options: { name: string; env?: NodeJS.ProcessEnv; execArgv?: string[]; readyTimeoutMs?: number }): Promise<NodeChild<Ready>> {
+/**
+ * Starts `node [execArgv] file` with an IPC channel and waits for its `ready` message. The child's stdout
+ * goes to ours unless `stdout: 'ignore'` (e.g. a server logging every request).
+ */
+export async function startNodeChild<Ready>(file: string, options: { name: string; env?: NodeJS.ProcessEnv; execArgv?: string[]; readyTimeoutMs?: number; stdout?: 'inherit' | 'ignore' }): Promise<NodeChild<Ready>> {
   const child: ChildProcess = spawn(process.execPath, [...(options.execArgv ?? []), file], {
     env: options.env ?? process.env,
-    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    stdio: ['ignore', options.stdout ?? 'inherit', 'pipe', 'ipc'],
     serialization: 'advanced',
   });
   let errors = '';

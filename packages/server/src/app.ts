@@ -33,6 +33,7 @@ import { companyRoutes } from './companies/routes.ts';
 import { connectorRoutes } from './connectors/routes.ts';
 import { notificationRoutes } from './callouts/notification-routes.ts';
 import { calloutRoutes } from './callouts/routes.ts';
+import { createSignInThrottle } from './security/rate-limit.ts';
 
 /** Where the console's built files are (packages/console/dist). */
 const CONSOLE_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
@@ -63,6 +64,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'], censor: '[redacted]' },
     },
+    // One log line per request (written in onResponse below) instead of Fastify's two.
+    disableRequestLogging: true,
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => crypto.randomUUID(),
     // Types are checked, not coerced, and unknown properties are rejected rather than dropped, so a
@@ -83,6 +86,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const { metrics } = deps;
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -130,11 +134,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.type(metrics.contentType).send(await metrics.render());
   });
 
-  identityRoutes(app, store, config);
+  // One throttle of failed sign-ins for the console and the token endpoint, so that a client's
+  // per-address allowance is one, whichever door it knocks on.
+  const signInThrottle = createSignInThrottle(config);
+  identityRoutes(app, store, config, signInThrottle);
   companyRoutes(app, store);
   connectorRoutes(app, { store, secrets: deps.secrets, outbound: deps.outbound });
   applicationRoutes(app, store, deps.keys);
-  await oauthRoutes(app, { store, tokens: deps.tokens, keys: deps.keys, guard: deps.guard, geolocation: config.publicUrl });
+  await oauthRoutes(app, { store, tokens: deps.tokens, keys: deps.keys, guard: deps.guard, geolocation: config.publicUrl, throttle: signInThrottle });
   await essRoutes(app, { store, guard: deps.guard, signer: deps.webhookSigner, allowHttpEndpoints: config.allowHttpWebhooks });
   essAdminRoutes(app, { store, signer: deps.webhookSigner, onEventsCommitted: deps.onEventsCommitted });
   await requestRoutes(app, { store, guard: deps.guard, publicUrl: config.publicUrl, onEventsCommitted: deps.onEventsCommitted });

@@ -40,6 +40,12 @@ export interface Config {
   readonly notificationTimeoutMs: number;
   readonly notificationMaxAttempts: number;
   readonly notificationRetryBaseMs: number;
+  /** Failed sign-ins (console, token endpoint) per client address and account in one window; 0: no limit. */
+  readonly signInAttemptsPerWindow: number;
+  /** Failed sign-ins per client address, whatever the account, in one window; 0: no limit. */
+  readonly signInAttemptsPerIp: number;
+  /** The window of the sign-in limits, in seconds. */
+  readonly signInWindowSeconds: number;
 }
 
 /** How one option is read from text and described in `--help`. */
@@ -82,6 +88,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'notificationTimeoutMs', flag: '--notification-timeout-ms', env: 'PATCHBAY_NOTIFICATION_TIMEOUT_MS', kind: 'integer', defaultText: '60000', help: 'How long a connector has to answer an Event Notification (Concur asks web services to answer within 60 s).' },
   { key: 'notificationMaxAttempts', flag: '--notification-max-attempts', env: 'PATCHBAY_NOTIFICATION_MAX_ATTEMPTS', kind: 'integer', defaultText: '8', help: 'Attempts at an Event Notification before it is marked FAILED and the company\'s queue moves on.' },
   { key: 'notificationRetryBaseMs', flag: '--notification-retry-base-ms', env: 'PATCHBAY_NOTIFICATION_RETRY_BASE_MS', kind: 'integer', defaultText: '30000', help: 'Wait before the first retry of an Event Notification; each later wait doubles (at most an hour), with jitter.' },
+  { key: 'signInAttemptsPerWindow', flag: '--sign-in-attempts-per-window', env: 'PATCHBAY_SIGN_IN_ATTEMPTS_PER_WINDOW', kind: 'integer', defaultText: '10', help: 'Failed sign-ins (console sign-in, and wrong client secrets, passwords or request tokens at /oauth2/v0/token) allowed per client address and account in one window; more are answered 429 with Retry-After. Successes are never counted. 0 turns the limit off.' },
+  { key: 'signInAttemptsPerIp', flag: '--sign-in-attempts-per-ip', env: 'PATCHBAY_SIGN_IN_ATTEMPTS_PER_IP', kind: 'integer', defaultText: '100', help: 'Failed sign-ins allowed per client address (IPv6: per /64), whatever the account, in one window. 0 turns the limit off.' },
+  { key: 'signInWindowSeconds', flag: '--sign-in-window-seconds', env: 'PATCHBAY_SIGN_IN_WINDOW_SECONDS', kind: 'integer', defaultText: '900', help: 'The window of the sign-in limits, in seconds: a client earns its attempts back over this long.' },
   { key: 'demo', flag: '--demo', env: 'PATCHBAY_DEMO', kind: 'boolean', defaultText: 'false', help: 'Create the demo company, users and safe list on start (idempotent), and allow loopback connectors.' },
   { key: 'configFile', flag: '--config', env: 'PATCHBAY_CONFIG', kind: 'string', defaultText: '(none)', help: 'A JSON file of options, keyed by the camelCase names (e.g. {"port": 9000}).' },
 ];
@@ -166,13 +175,16 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const notificationTimeoutMs = positive(raw, 'notificationTimeoutMs', get('notificationTimeoutMs', 60_000));
   const notificationMaxAttempts = positive(raw, 'notificationMaxAttempts', get('notificationMaxAttempts', 8));
   const notificationRetryBaseMs = positive(raw, 'notificationRetryBaseMs', get('notificationRetryBaseMs', 30_000));
+  const signInAttemptsPerWindow = nonNegative(raw, 'signInAttemptsPerWindow', get('signInAttemptsPerWindow', 10));
+  const signInAttemptsPerIp = nonNegative(raw, 'signInAttemptsPerIp', get('signInAttemptsPerIp', 100));
+  const signInWindowSeconds = positive(raw, 'signInWindowSeconds', get('signInWindowSeconds', 900));
 
   return Object.freeze({
     host, port, publicUrl, dataDir, databaseUrl, secretKey, secretKeyFile, extraCaFile, allowPrivateAddresses,
     outboundTimeoutMs, outboundMaxResponseBytes, bodyLimitBytes, sessionTtlHours, cookieSecure, logLevel,
     shutdownTimeoutMs, demo, deliveryTimeoutMs, deliveryConcurrency, allowHttpWebhooks, webhookClientCertFile,
     webhookClientKeyFile, clockSpeed, fetchAttendeeTimeoutMs, fetchListTimeoutMs, notificationTimeoutMs,
-    notificationMaxAttempts, notificationRetryBaseMs,
+    notificationMaxAttempts, notificationRetryBaseMs, signInAttemptsPerWindow, signInAttemptsPerIp, signInWindowSeconds,
   });
 }
 
@@ -256,6 +268,11 @@ function coerce(option: OptionSpec, value: RawValue, source: string): RawValue {
 
 function positive(raw: Map<string, { source: string }>, key: keyof Config, value: number): number {
   if (value <= 0) throw new ConfigError(`${sourceOf(raw, key)} must be greater than 0.`);
+  return value;
+}
+
+function nonNegative(raw: Map<string, { source: string }>, key: keyof Config, value: number): number {
+  if (value < 0) throw new ConfigError(`${sourceOf(raw, key)} must be 0 or more.`);
   return value;
 }
 

@@ -96,8 +96,15 @@ export function createCalloutClient(options: CalloutClientOptions): CalloutClien
       pending = [];
       try {
         await store.db.insertInto('callout_log').values(batch).execute();
-      } catch (error) {
-        log.error({ err: error, lines: batch.length }, 'could not write the callout log');
+      } catch {
+        // One bad line must not cost the others theirs: write them one by one.
+        for (const line of batch) {
+          await store.db
+            .insertInto('callout_log')
+            .values(line)
+            .execute()
+            .catch((error: unknown) => log.error({ err: error, service: line.service, url: line.url }, 'could not write a callout log line'));
+        }
       }
     });
     return flushing;
@@ -135,7 +142,7 @@ export function createCalloutClient(options: CalloutClientOptions): CalloutClien
         duration_ms: Math.round(result.durationMs),
         outcome: verdict.outcome,
         http_status: result.ok ? result.status : null,
-        message: verdict.message.slice(0, 1000),
+        message: printable(verdict.message).slice(0, 1000),
         request_excerpt: excerpt(body, [call.target.password]),
         response_excerpt: result.ok ? excerpt(result.body, [call.target.password]) : '',
       });
@@ -150,9 +157,23 @@ export function createCalloutClient(options: CalloutClientOptions): CalloutClien
   };
 }
 
+/**
+ * Text safe to store and show: control characters other than tab and line breaks (NUL above all, which
+ * PostgreSQL refuses in text) become U+FFFD.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '\uFFFD');
+}
+
+/** Ends `text` with a full stop unless it already ends a sentence, so that messages can be joined. */
+function asSentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 /** The start of a body as text, with any secret that appears in it masked. */
 function excerpt(body: Buffer, secrets: readonly string[]): string {
-  let text = body.subarray(0, LOG_EXCERPT_BYTES).toString('utf8');
+  let text = printable(body.subarray(0, LOG_EXCERPT_BYTES).toString('utf8'));
   if (body.length > LOG_EXCERPT_BYTES) text += `… (${body.length} bytes)`;
   for (const secret of secrets) if (secret) text = text.split(secret).join('[redacted]');
   return text;
@@ -172,10 +193,10 @@ export type XmlVerdict<T> = { outcome: 'ok'; message: string; value: T } | { out
 export function judgeXml<T>(result: CalloutResult, parse: (body: Buffer) => ParsedAnswer<T>): XmlVerdict<T> {
   if (!result.ok) return { outcome: result.failure, message: result.message };
   if (result.status !== 200) {
-    const text = result.body.subarray(0, 200).toString('utf8').replace(/\s+/g, ' ').trim();
+    const text = printable(result.body.subarray(0, 200).toString('utf8')).replace(/\s+/g, ' ').trim();
     return { outcome: `http_${result.status}`, message: `The connector answered HTTP ${result.status}${text ? ` (${text})` : ''} instead of 200.` };
   }
   const parsed = parse(result.body);
-  if (!parsed.ok) return { outcome: parsed.code, message: parsed.reason };
+  if (!parsed.ok) return { outcome: parsed.code, message: asSentence(printable(parsed.reason)) };
   return { outcome: 'ok', message: 'OK', value: parsed.value };
 }

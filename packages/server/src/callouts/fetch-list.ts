@@ -67,7 +67,27 @@ function checkParents(target: ListTarget, parentCodes: readonly string[]): void 
   }
 }
 
-async function callList(deps: CalloutDeps, request: RequestRow, target: ListTarget, input: Omit<FetchListRequestInput, 'langCode'>): Promise<FetchListItem[]> {
+/** A chosen item is stored in a Request custom field, whose code and value have Request v4's limits. */
+const MAX_STORED_CODE = 100;
+const MAX_STORED_VALUE = 500;
+
+/** Why items cannot be stored as a request's custom field value, or null when they can. */
+function unstorable(items: readonly FetchListItem[]): string | null {
+  for (const item of items) {
+    const name = JSON.stringify(item.code.slice(0, 40));
+    if (item.code.length > MAX_STORED_CODE) return `fetch-list-response: the code of the item ${name} has ${item.code.length} characters, more than ${MAX_STORED_CODE} (the most a request field holds)`;
+    if (item.text.length > MAX_STORED_VALUE) return `fetch-list-response: the text of the item ${name} has ${item.text.length} characters, more than ${MAX_STORED_VALUE} (the most a request field holds)`;
+  }
+  return null;
+}
+
+async function callList(
+  deps: CalloutDeps,
+  request: RequestRow,
+  target: ListTarget,
+  input: Omit<FetchListRequestInput, 'langCode'>,
+  check: (items: readonly FetchListItem[]) => string | null = () => null,
+): Promise<FetchListItem[]> {
   const service = await findUsableService(deps.store.db, deps.secrets, request.company_id, 'fetch-list', target.field.connectorId!);
   if (!service) {
     throw new PatchbayError('conflict', `${target.field.label} is unavailable: its application connector is not Verified or its Fetch List service is inactive. Ask your administrator to test the connection and activate the service.`);
@@ -78,7 +98,9 @@ async function callList(deps: CalloutDeps, request: RequestRow, target: ListTarg
     (result) =>
       judgeXml(result, (answer) => {
         const parsed = parseFetchListResponse(answer, call);
-        return parsed.ok ? { ok: true, value: parsed.items } : parsed;
+        if (!parsed.ok) return parsed;
+        const refusal = check(parsed.items);
+        return refusal === null ? { ok: true, value: parsed.items } : { ok: false, code: 'invalid', reason: refusal };
       }),
   );
   if (verdict.value) return verdict.value;
@@ -113,7 +135,7 @@ export async function confirmListItem(deps: CalloutDeps, request: RequestRow, fi
   checkParents(target, parents);
   const shortCode = codeByLevel.at(-1)!;
   if (typeof shortCode !== 'string' || shortCode === '' || shortCode.length > 100 || shortCode.includes('*')) throw invalidField('codeByLevel', 'The chosen item\'s code is 1 to 100 characters, without "*".');
-  const items = await callList(deps, request, target, { codeByLevel: parents, query: shortCode, searchBy: 'CODE', numToReturn: 1 });
+  const items = await callList(deps, request, target, { codeByLevel: parents, query: shortCode, searchBy: 'CODE', numToReturn: 1 }, unstorable);
   const match = items.find((item) => item.shortCode === shortCode);
   if (!match) throw invalidField('codeByLevel', `The connector does not know the item ${codeByLevel.join('-')} of ${target.field.label} (any more): search again and choose another.`);
   return { field: target.field.field, code: match.code, value: match.text };

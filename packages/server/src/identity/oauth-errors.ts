@@ -5,7 +5,7 @@
 
 /** One documented cause: the OAuth2 `error`, Concur's numeric `code`, the HTTP status and a description. */
 interface OAuthCause {
-  readonly error: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'invalid_scope' | 'unauthorized_client' | 'unsupported_grant_type' | 'access_denied';
+  readonly error: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'invalid_scope' | 'unauthorized_client' | 'unsupported_grant_type' | 'access_denied' | 'temporarily_unavailable';
   readonly code: number;
   readonly status: number;
   readonly description: string;
@@ -36,6 +36,10 @@ export const OAUTH_CAUSES = {
   credtypeInvalid: { error: 'invalid_request', code: 120, status: 400, description: 'credtype is invalid' },
   requestTokenBad: { error: 'invalid_grant', code: 19, status: 400, description: 'Incorrect credentials. Please Retry (the request token is unknown, used or expired)' },
   malformedBody: { error: 'invalid_request', code: 400, status: 400, description: 'the body must be application/x-www-form-urlencoded with each parameter once' },
+  // Not in Concur's table (patchbay's own, numbered like its HTTP status as malformedBody is): failed
+  // attempts are throttled, see --sign-in-attempts-per-window. RFC 6749's temporarily_unavailable tells
+  // generic clients to come back later; Retry-After says when.
+  tooManyAttempts: { error: 'temporarily_unavailable', code: 429, status: 429, description: 'too many failed attempts with these credentials from your address; try again after the Retry-After seconds' },
   nulCharacter: { error: 'invalid_request', code: 400, status: 400, description: 'a parameter contains a NUL character (\\u0000), which no parameter accepts' },
 } as const satisfies Record<string, OAuthCause>;
 

@@ -7,9 +7,11 @@ import { Type } from 'typebox';
 import type { Store } from '../store/store.ts';
 import type { KeyRing } from './signing-keys.ts';
 import type { TokenGuard } from './token-guard.ts';
-import { OAuthError } from './oauth-errors.ts';
+import { OAUTH_CAUSES, OAuthError } from './oauth-errors.ts';
 import { NulCharacterError } from '../http/input-guards.ts';
 import { exchangeToken, revokeUserGrants, type OAuthDeps } from './oauth.ts';
+import { normalizeLoginId } from '../companies/companies.ts';
+import { createSignInThrottle, retryAfterSeconds, type SignInLimits, type SignInThrottle } from '../security/rate-limit.ts';
 
 /** A token request is a handful of short parameters; anything bigger is not one. */
 const TOKEN_BODY_LIMIT_BYTES = 16 * 1024;
@@ -25,8 +27,25 @@ export function parseForm(body: string): Record<string, string> {
   return params;
 }
 
-/** Registers the OAuth2 routes. */
-export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps & { keys: KeyRing; guard: TokenGuard; store: Store }): Promise<void> {
+/**
+ * Which credential a failed token request got wrong: the client's (unknown client or wrong secret), or
+ * the user's password or the company's request token (named by `username`). Other failures (malformed
+ * requests, disallowed grants or scopes, unguessable codes and refresh tokens) are not guessing and are
+ * not counted.
+ */
+function wrongCredential(error: unknown): 'client' | 'username' | null {
+  if (!(error instanceof OAuthError)) return null;
+  if (error.oauth === OAUTH_CAUSES.clientNotFound || error.oauth === OAUTH_CAUSES.clientSecretWrong) return 'client';
+  if (error.oauth === OAUTH_CAUSES.incorrectCredentials || error.oauth === OAUTH_CAUSES.requestTokenBad) return 'username';
+  return null;
+}
+
+/**
+ * Registers the OAuth2 routes. Failed token requests are throttled by `throttle` (or one made from
+ * `limits`), per client address and client id or username, and per client address.
+ */
+export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps & { keys: KeyRing; guard: TokenGuard; store: Store; limits?: SignInLimits; throttle?: SignInThrottle }): Promise<void> {
+  const throttle = deps.throttle ?? createSignInThrottle(deps.limits ?? { signInAttemptsPerWindow: 0, signInAttemptsPerIp: 0, signInWindowSeconds: 1 });
   app.get('/oauth2/v0/jwks', { schema: { tags: ['OAuth2'], summary: 'The public keys that verify patchbay\'s JWTs (RFC 7517)' } }, async (_request, reply) => {
     return reply.header('cache-control', 'public, max-age=300').send(await deps.keys.jwks());
   });
@@ -77,7 +96,27 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps & { keys
         },
       },
       async (request, reply) => {
-        const response = await exchangeToken(deps, request.body as Record<string, string>);
+        const params = request.body as Record<string, string>;
+        const accounts = {
+          client: params.client_id ? `client:${params.client_id.toLowerCase()}` : null,
+          username: params.username ? `user:${normalizeLoginId(params.username)}` : null,
+        };
+        const attempt = throttle.begin({ ip: request.ip, accounts: [accounts.client, accounts.username].filter((account) => account !== null) });
+        if ('retryAfterMs' in attempt) {
+          reply.header('retry-after', String(retryAfterSeconds(attempt.retryAfterMs)));
+          throw new OAuthError('tooManyAttempts');
+        }
+        let response: Awaited<ReturnType<typeof exchangeToken>>;
+        try {
+          response = await exchangeToken(deps, params);
+        } catch (error) {
+          const wrong = wrongCredential(error);
+          const account = wrong === null ? null : accounts[wrong];
+          if (account) attempt.failed([account]);
+          else attempt.ended();
+          throw error;
+        }
+        attempt.succeeded();
         return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);
       },
     );

@@ -2,11 +2,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import type { Config } from '../config.ts';
+import { PatchbayError } from '../http/errors.ts';
 import { errorResponses } from '../http/schemas.ts';
-import { getCompany, type Company } from '../companies/companies.ts';
+import { getCompany, normalizeLoginId, type Company } from '../companies/companies.ts';
 import { connectorPermission } from '../companies/permissions.ts';
 import { requireOperator } from '../companies/routes.ts';
 import type { Store } from '../store/store.ts';
+import { createSignInThrottle, retryAfterSeconds, type SignInThrottle } from '../security/rate-limit.ts';
 import type { Principal } from './principal.ts';
 import { SESSION_COOKIE, authenticate, createApiToken, signIn, signOut } from './sessions.ts';
 
@@ -34,12 +36,30 @@ async function describeSession(store: Store, principal: Principal): Promise<Stat
   };
 }
 
-/** Registers the sign-in and token routes. */
-export function identityRoutes(app: FastifyInstance, store: Store, config: Config): void {
+/**
+ * Registers the sign-in and token routes. Failed sign-ins are throttled by `throttle` (shared with the
+ * token endpoint), per client address and login ID and per client address.
+ */
+export function identityRoutes(app: FastifyInstance, store: Store, config: Config, throttle: SignInThrottle = createSignInThrottle(config)): void {
   const tags = ['Sign-in'];
 
-  app.post<{ Body: Static<typeof SignIn> }>('/api/session', { schema: { tags, summary: 'Sign in to the console', body: SignIn, response: { 200: Session, ...errorResponses(400, 401) } } }, async (request, reply) => {
-    const { token, principal, expiresAt } = await signIn(store, request.body.loginId, request.body.password, config.sessionTtlHours);
+  app.post<{ Body: Static<typeof SignIn> }>('/api/session', { schema: { tags, summary: 'Sign in to the console (429 with Retry-After after too many failures)', body: SignIn, response: { 200: Session, ...errorResponses(400, 401, 429) } } }, async (request, reply) => {
+    const attempt = throttle.begin({ ip: request.ip, accounts: [`login:${normalizeLoginId(request.body.loginId)}`] });
+    if ('retryAfterMs' in attempt) {
+      const seconds = retryAfterSeconds(attempt.retryAfterMs);
+      reply.header('retry-after', String(seconds));
+      throw new PatchbayError('too_many_requests', `Too many failed sign-ins from your address: wait ${seconds} seconds before trying again.`);
+    }
+    let session: Awaited<ReturnType<typeof signIn>>;
+    try {
+      session = await signIn(store, request.body.loginId, request.body.password, config.sessionTtlHours);
+    } catch (error) {
+      if (error instanceof PatchbayError && error.code === 'invalid_credentials') attempt.failed();
+      else attempt.ended();
+      throw error;
+    }
+    attempt.succeeded();
+    const { token, principal, expiresAt } = session;
     reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, expires: new Date(expiresAt) });
     return describeSession(store, principal);
   });

@@ -3,7 +3,7 @@
  * 32-byte key from config or from a key file created on first start. Stored form:
  * `v1.<iv>.<tag>.<ciphertext>`, each part base64url.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -15,9 +15,18 @@ export interface SecretBox {
 
 const VERSION = 'v1';
 
+/**
+ * How many opened secrets are remembered, by their sealed form: every callout opens its connector's
+ * password, and the sealed text changes whenever the password does, so a remembered one is never stale.
+ */
+const OPENED_CACHE_SIZE = 1_000;
+
 /** A `SecretBox` over a 32-byte key. */
-export function createSecretBox(key: Buffer): SecretBox {
-  if (key.length !== 32) throw new Error('The secret key must be 32 bytes');
+export function createSecretBox(rawKey: Buffer): SecretBox {
+  if (rawKey.length !== 32) throw new Error('The secret key must be 32 bytes');
+  // A KeyObject is imported once; a raw Buffer would be imported again by every cipher.
+  const key = createSecretKey(rawKey);
+  const opened = new Map<string, string>();
   return {
     seal(plaintext) {
       const iv = randomBytes(12);
@@ -26,13 +35,18 @@ export function createSecretBox(key: Buffer): SecretBox {
       return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
     },
     open(sealed) {
+      const remembered = opened.get(sealed);
+      if (remembered !== undefined) return remembered;
       const [version, iv, tag, ciphertext] = sealed.split('.');
       if (version !== VERSION || iv === undefined || tag === undefined || ciphertext === undefined) {
         throw new Error('Not a sealed secret of this version');
       }
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+      const plaintext = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+      if (opened.size >= OPENED_CACHE_SIZE) opened.delete(opened.keys().next().value!);
+      opened.set(sealed, plaintext);
+      return plaintext;
     },
   };
 }
