@@ -1,5 +1,5 @@
 /** Reading the call log: every callout to a company's connectors, newest first, kept 30 days. */
-import type { Executor } from '../store/store.ts';
+import type { Executor, Store } from '../store/store.ts';
 
 /** One logged call as the API shows it. */
 export interface LoggedCall {
@@ -17,8 +17,10 @@ export interface LoggedCall {
   responseExcerpt: string;
 }
 
-/** How long call log lines are kept. */
-export const CALL_LOG_RETENTION_MS = 30 * 24 * 3600_000;
+/** How long call log lines are kept: 30 days, as delivery attempts are. */
+export const CALLOUT_LOG_RETENTION_MS = 30 * 24 * 3_600_000;
+/** Rows deleted per statement when pruning, so that no statement holds the table long. */
+const PRUNE_BATCH = 1_000;
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
@@ -55,11 +57,17 @@ export async function listCalls(
   };
 }
 
-/** Deletes call log lines older than the retention, at most `batch` of them; returns how many went. */
-export async function pruneCallLog(db: Executor, now: number, batch = 5_000): Promise<number> {
-  const oldest = await db.selectFrom('callout_log').select('id').where('started_at', '<', now - CALL_LOG_RETENTION_MS).orderBy('id', 'desc').limit(1).executeTakeFirst();
-  if (!oldest) return 0;
-  const floor = Number(oldest.id) - batch;
-  const deleted = await db.deleteFrom('callout_log').where('id', '<=', oldest.id).where('id', '>', floor).execute();
-  return deleted.reduce((sum, result) => sum + Number(result.numDeletedRows), 0);
+/** Deletes call log lines older than the retention, in batches; returns how many went. */
+export async function pruneCalloutLog(store: Store, now: number, shouldStop: () => boolean = () => false): Promise<number> {
+  // `started_at` is wall-clock time (the callout client stamps it), so the cut-off is too.
+  const cutoff = now - CALLOUT_LOG_RETENTION_MS;
+  let total = 0;
+  while (!shouldStop()) {
+    const batch = store.db.selectFrom('callout_log').select('id').where('started_at', '<', cutoff).orderBy('id').limit(PRUNE_BATCH);
+    const result = await store.db.deleteFrom('callout_log').where('id', 'in', batch).executeTakeFirst();
+    const deleted = Number(result.numDeletedRows);
+    total += deleted;
+    if (deleted < PRUNE_BATCH) break;
+  }
+  return total;
 }

@@ -11,6 +11,8 @@ import type { UsableService } from '../connectors/connectors.ts';
 import { safeListHosts } from '../companies/companies.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Store } from '../store/store.ts';
+import type { CalloutLogTable } from '../store/schema.ts';
+import type { Insertable } from 'kysely';
 
 /** The callouts, as the call log and `/metrics` name them. */
 export const CALLOUT_SERVICES = ['fetch-attendee', 'fetch-list', 'notification'] as const;
@@ -68,20 +70,7 @@ export interface CalloutClientOptions {
 const LOG_BATCH_SIZE = 200;
 const LOG_FLUSH_MS = 200;
 
-type LogLine = {
-  company_id: string;
-  connector_id: string | null;
-  service: string;
-  method: string;
-  url: string;
-  started_at: number;
-  duration_ms: number;
-  outcome: string;
-  http_status: number | null;
-  message: string;
-  request_excerpt: string;
-  response_excerpt: string;
-};
+type LogLine = Insertable<CalloutLogTable>;
 
 /** Creates the callout client. */
 export function createCalloutClient(options: CalloutClientOptions): CalloutClient {

@@ -16,6 +16,8 @@ import type { Clock } from '../events/clock.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Store } from '../store/store.ts';
 import { NOTIFICATION_CONTENT_TYPE, notificationBody, type NotificationRow } from './notifications.ts';
+import { pruneCalloutLog } from './call-log.ts';
+import { createWakeSignal } from '../workers/wake-signal.ts';
 
 /** Retries wait at most an hour, like ESS's. */
 const BACKOFF_MAX_MS = 3_600_000;
@@ -38,12 +40,8 @@ const LEASE_MARGIN_MS = 10_000;
 const IDLE_POLL_MS = 1_000;
 /** After a failed claim (database restarting, say) the worker waits this long before trying again. */
 const CLAIM_RETRY_MS = 1_000;
-/** The callout log keeps 30 days, as the delivery attempts do. */
-export const CALLOUT_LOG_RETENTION_MS = 30 * 24 * 3_600_000;
 /** How often the callout log is pruned. */
 const PRUNE_EVERY_MS = 3_600_000;
-/** Rows deleted per statement when pruning, so that no statement holds the table long. */
-const PRUNE_BATCH = 1_000;
 
 /** What the worker needs. */
 export interface NotificationWorkerOptions {
@@ -93,21 +91,6 @@ export function judgeNotification(result: CalloutResult): CalloutVerdict {
   return { outcome: `http_${result.status}`, message: `The connector answered HTTP ${result.status}; only HTTP 200 acknowledges a notification, so it will be posted again.` };
 }
 
-/** Deletes callout log lines older than the retention, in batches; returns how many went. */
-export async function pruneCalloutLog(store: Store, now: number, shouldStop: () => boolean = () => false): Promise<number> {
-  // `started_at` is wall-clock time (the callout client stamps it), so the cut-off is too.
-  const cutoff = now - CALLOUT_LOG_RETENTION_MS;
-  let total = 0;
-  while (!shouldStop()) {
-    const batch = store.db.selectFrom('callout_log').select('id').where('started_at', '<', cutoff).orderBy('id').limit(PRUNE_BATCH);
-    const result = await store.db.deleteFrom('callout_log').where('id', 'in', batch).executeTakeFirst();
-    const deleted = Number(result.numDeletedRows);
-    total += deleted;
-    if (deleted < PRUNE_BATCH) break;
-  }
-  return total;
-}
-
 /** Starts the worker loop. */
 export function startNotificationWorker(options: NotificationWorkerOptions): NotificationWorker {
   const { store, callouts, secrets, clock, log, maxAttempts, retryBaseMs } = options;
@@ -118,39 +101,9 @@ export function startNotificationWorker(options: NotificationWorkerOptions): Not
   /** In-flight posts by company: at most one each. */
   const inFlight = new Map<string, Promise<void>>();
   let stopping = false;
-  let woken = false;
-  let wakeScheduled = false;
-  let wakeUp: (() => void) | null = null;
+  const signal = createWakeSignal();
   let lastPrune = 0;
   let pruning: Promise<void> | null = null;
-
-  function wake(): void {
-    woken = true;
-    wakeUp?.();
-  }
-
-  /** A coalesced wake-up: commits and completions in one turn of the event loop lead to one claim. */
-  function wakeSoon(): void {
-    if (wakeScheduled) return;
-    wakeScheduled = true;
-    setImmediate(() => {
-      wakeScheduled = false;
-      wake();
-    });
-  }
-
-  /** Sleeps up to `ms`, or until woken (a wake-up that came while claiming ends the sleep at once). */
-  async function sleep(ms: number): Promise<void> {
-    if (woken || stopping) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    wakeUp = null;
-  }
 
   /**
    * Leases up to `free` notifications that may be posted now: the oldest PENDING one of each company,
@@ -248,7 +201,7 @@ export function startNotificationWorker(options: NotificationWorkerOptions): Not
       .finally(() => {
         inFlight.delete(row.company_id);
         // The company's next notification (or another company's) may go now.
-        if (!stopping) wakeSoon();
+        if (!stopping) signal.wakeSoon();
       });
     inFlight.set(row.company_id, running);
   }
@@ -295,27 +248,27 @@ export function startNotificationWorker(options: NotificationWorkerOptions): Not
         .catch((error: unknown) => log.error({ err: error }, 'notification worker: releasing old leases failed'));
     }
     while (!stopping) {
-      woken = false;
+      signal.reset();
       try {
         maybePrune();
         const free = concurrency - inFlight.size;
         const claimed = free > 0 ? await claim(free) : [];
         for (const row of claimed) launch(row);
         if (stopping) break;
-        await sleep(await nextDelay());
+        await signal.sleep(await nextDelay());
       } catch (error) {
         // A failed claim is logged and tried again; the loop never dies.
         log.error({ err: error }, 'notification worker: claiming failed; retrying');
-        await sleep(CLAIM_RETRY_MS);
+        await signal.sleep(CLAIM_RETRY_MS);
       }
     }
   })();
 
   return {
-    wake: wakeSoon,
+    wake: signal.wakeSoon,
     async stop(timeoutMs) {
       stopping = true;
-      wakeUp?.();
+      signal.wake();
       await loop;
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {

@@ -14,6 +14,7 @@ import type { Transaction } from 'kysely';
 import type { Database, DeliveryRow } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
+import { createWakeSignal } from '../workers/wake-signal.ts';
 import type { WebhookSigner } from './webhook-keys.ts';
 import { RETENTION_MS } from './subscriptions.ts';
 
@@ -115,30 +116,13 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   const inFlight = new Map<number, Promise<void>>();
   const perSubscription = new Map<string, number>();
   let stopping = false;
-  let wakeUp: (() => void) | null = null;
-  let woken = false;
+  const signal = createWakeSignal();
   let lastCleanup = 0;
-  let wakeScheduled = false;
   const signedCache = new Map<number, SignedEvent>();
   const signing = new Map<number, Promise<SignedEvent | null>>();
   let buffer: PendingWrite[] = [];
   let flushTimer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> | null = null;
-
-  function wake(): void {
-    woken = true;
-    wakeUp?.();
-  }
-
-  /** A coalesced wake-up: the deliveries committed or finished together are claimed for together. */
-  function wakeSoon(): void {
-    if (wakeScheduled) return;
-    wakeScheduled = true;
-    setImmediate(() => {
-      wakeScheduled = false;
-      wake();
-    });
-  }
 
   /**
    * Queues a write for the next batch; resolves once it is committed. A delivery's lease is released
@@ -391,7 +375,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
         // Claiming for every single completion would cost a transaction each: the loop is woken when
         // half the slots are free, or when a subscription at its cap (whose deliveries were skipped)
         // gets a slot back; otherwise it claims at the next poll.
-        if (!stopping && (inFlight.size < options.concurrency / 2 || before >= perSubscriptionLimit)) wakeSoon();
+        if (!stopping && (inFlight.size < options.concurrency / 2 || before >= perSubscriptionLimit)) signal.wakeSoon();
       });
     inFlight.set(delivery.id, running);
   }
@@ -414,7 +398,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       await store.db.updateTable('deliveries').set({ lease_owner: null, lease_expires_at: null }).where('status', '=', 'PENDING').where('lease_owner', 'is not', null).execute().catch((error: unknown) => log.error({ err: error }, 'delivery worker: releasing old leases failed'));
     }
     while (!stopping) {
-      woken = false;
+      signal.reset();
       try {
         const free = options.concurrency - inFlight.size;
         const claimed = free > 0 ? await claim(free) : { rows: [], full: false };
@@ -425,17 +409,9 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
         }
         // More may be due right now: claim again while there are free slots.
         if (claimed.rows.length > 0 && claimed.full && inFlight.size < options.concurrency) continue;
-        if (woken) continue;
+        if (signal.woken) continue;
         // With work in flight, a completion (or a commit) wakes the loop; otherwise it polls.
-        const delay = inFlight.size > 0 ? IDLE_POLL_MS : await nextDueDelay();
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          wakeUp = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wakeUp = null;
+        await signal.sleep(inFlight.size > 0 ? IDLE_POLL_MS : await nextDueDelay());
       } catch (error) {
         // A failed claim (database restarting, say) is logged and tried again; the loop never dies.
         log.error({ err: error }, 'delivery worker: claiming failed; retrying');
@@ -446,10 +422,10 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
 
   return {
     // Commits in the same turn of the event loop are claimed for together.
-    wake: wakeSoon,
+    wake: signal.wakeSoon,
     async stop(deadlineMs) {
       stopping = true;
-      wakeUp?.();
+      signal.wake();
       await loop;
       const deadline = new Promise((resolve) => setTimeout(resolve, deadlineMs).unref());
       await Promise.race([Promise.allSettled(inFlight.values()), deadline]);

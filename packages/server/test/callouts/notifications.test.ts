@@ -18,7 +18,7 @@ import { createDevCa } from '../support/tls-fixture.ts';
 import { EXTERNAL_WORKFLOW_WRITE, createRequestFixture, type Person, type PolicyRef, type RequestFixture } from '../support/request-fixtures.ts';
 import { performAction } from '../../src/requests/workflow-engine.ts';
 import { findRequest } from '../../src/requests/requests.ts';
-import { pruneCalloutLog, CALLOUT_LOG_RETENTION_MS } from '../../src/callouts/notification-worker.ts';
+import { pruneCalloutLog, CALLOUT_LOG_RETENTION_MS } from '../../src/callouts/call-log.ts';
 import {
   CONNECTOR_PASSWORD, CONNECTOR_USER, NOTIFY_PATH, configureNotifyService, deferred, eventually, registerNotifyingConnector, startNotifyConnector,
   type NotifyConnector,
