@@ -7,7 +7,7 @@ import { SessionContext, canAdministerRequests, canManageConnectors, canUseReque
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { HomePage } from './pages/home-page.tsx';
 import { WebServicesPage } from './pages/web-services-page.tsx';
-import { CompanyPickerPage, ConnectorListPage } from './pages/connector-list-page.tsx';
+import { CompanyPickerPage, ConnectorListPage, type CompanyPickerProps } from './pages/connector-list-page.tsx';
 import { ConnectorEditorPage } from './pages/connector-editor-page.tsx';
 import { CompaniesPage, CompanySettingsPage, SafeListPage, UsersPage } from './pages/companies-pages.tsx';
 import { ApplicationPage, ApplicationsPage, NewApplicationPage } from './pages/applications-pages.tsx';
@@ -241,9 +241,7 @@ function Routes() {
   if (path.startsWith('/admin/web-services/connectors')) {
     if (!canManageConnectors(session)) return <Forbidden what="Manage Application Connectors" />;
     if (path === paths.connectorsPicker() || path === `${paths.connectorsPicker()}/`) {
-      if (operator) return <CompanyPickerPage />;
-      if (session.user.companyId !== null) return <Redirect to={paths.connectors(session.user.companyId)} />;
-      return <Forbidden what="Manage Application Connectors" />;
+      return <CompanyChoice title="Manage Application Connectors" target={paths.connectors} />;
     }
     const list = matchPath('/admin/web-services/connectors/:companyId', path);
     if (list !== null) return <ConnectorListPage key={list.companyId} companyId={list.companyId ?? ''} />;
@@ -261,11 +259,7 @@ function Routes() {
   for (const tool of COMPANY_TOOLS) {
     if (!path.startsWith(tool.picker)) continue;
     if (!canManageConnectors(session)) return <Forbidden what={tool.title} />;
-    if (path === tool.picker || path === `${tool.picker}/`) {
-      if (operator) return <CompanyPickerPage title={tool.title} lead={tool.lead} target={tool.page} />;
-      if (session.user.companyId !== null) return <Redirect to={tool.page(session.user.companyId)} />;
-      return <Forbidden what={tool.title} />;
-    }
+    if (path === tool.picker || path === `${tool.picker}/`) return <CompanyChoice title={tool.title} lead={tool.lead} target={tool.page} />;
     const match = matchPath(`${tool.picker}/:companyId`, path);
     if (match !== null) return tool.render(match.companyId ?? '');
   }
@@ -285,18 +279,14 @@ function Routes() {
   if (path === paths.requestAdminPicker() || path.startsWith(`${paths.requestAdminPicker()}/`)) {
     if (!canAdministerRequests(session)) return <Forbidden what="Request Administration" />;
     if (path === paths.requestAdminPicker()) {
-      if (operator) {
-        return (
-          <CompanyPickerPage
-            title="Request Administration"
-            lead="Choose the company whose Request workflows, policies and events you want to manage."
-            target={paths.workflows}
-            crumbs={REQUEST_ADMIN_CRUMBS}
-          />
-        );
-      }
-      if (session.user.companyId !== null) return <Redirect to={paths.workflows(session.user.companyId)} />;
-      return <Forbidden what="Request Administration" />;
+      return (
+        <CompanyChoice
+          title="Request Administration"
+          lead="Choose the company whose Request workflows, policies and events you want to manage."
+          target={paths.workflows}
+          crumbs={REQUEST_ADMIN_CRUMBS}
+        />
+      );
     }
     const editor =
       matchPath('/admin/requests/:companyId/workflows/new', path) ?? matchPath('/admin/requests/:companyId/workflows/:workflowId', path);
@@ -400,6 +390,14 @@ const COMPANY_TOOLS: readonly {
     render: (companyId) => <EventNotificationsPage key={companyId} companyId={companyId} />,
   },
 ];
+
+/** A page about one company: operators choose the company first, a company's users go straight to theirs. */
+function CompanyChoice(props: CompanyPickerProps & { title: string; target: (companyId: string) => string }) {
+  const { session } = useSession();
+  if (session.user.isOperator) return <CompanyPickerPage {...props} />;
+  if (session.user.companyId !== null) return <Redirect to={props.target(session.user.companyId)} />;
+  return <Forbidden what={props.title} />;
+}
 
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, { replace: true }), [to]);

@@ -1,4 +1,5 @@
-// Small shared building blocks: form fields, messages, dialogs, breadcrumbs, data loading.
+// Small shared building blocks: form fields, messages, dialogs, breadcrumbs, tabs, tables, the company
+// line and frame, data loading.
 import {
   useCallback,
   useEffect,
@@ -8,8 +9,10 @@ import {
   type ReactNode,
   type Ref,
 } from 'react';
-import { errorMessage } from './api.ts';
-import { Link } from './router.tsx';
+import { api, errorMessage } from './api.ts';
+import { useSubmission, type Confirmation } from './forms.ts';
+import { Link, paths, useLocation } from './router.tsx';
+import { useSession } from './session.tsx';
 
 /**
  * A form (a card by default) whose submission runs `onSubmit` instead of reloading the page. Browser
@@ -35,6 +38,22 @@ export function CardForm(props: {
     >
       {props.children}
     </form>
+  );
+}
+
+/** The buttons under a form: submit (`label`), and Cancel when `onCancel` is given (while an item is modified). */
+export function FormActions({ label, disabled, onCancel }: { label: string; disabled: boolean; onCancel?: (() => void) | undefined }) {
+  return (
+    <div className="actions">
+      <button type="submit" className="button button-primary" disabled={disabled}>
+        {label}
+      </button>
+      {onCancel !== undefined ? (
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+      ) : null}
+    </div>
   );
 }
 
@@ -120,11 +139,17 @@ export function TextField(props: TextFieldProps) {
           {props.hint}
         </div>
       ) : null}
-      {props.error !== undefined ? (
-        <div className="field-error" id={errorId}>
-          {props.error}
-        </div>
-      ) : null}
+      <FieldError id={errorId} message={props.error} />
+    </div>
+  );
+}
+
+/** A field's error message; `id` ties it to the field (its `aria-describedby`). */
+export function FieldError({ id, message }: { id: string; message: string | null | undefined }) {
+  if (message === null || message === undefined) return null;
+  return (
+    <div className="field-error" id={id}>
+      {message}
     </div>
   );
 }
@@ -235,11 +260,7 @@ export function SelectField<T extends string>(props: {
           </option>
         ))}
       </select>
-      {props.error !== undefined ? (
-        <div className="field-error" id={`${id}-error`}>
-          {props.error}
-        </div>
-      ) : null}
+      <FieldError id={`${id}-error`} message={props.error} />
     </div>
   );
 }
@@ -303,36 +324,37 @@ export function Modal(props: {
   );
 }
 
-/** A yes/no confirmation window. */
-export function ConfirmDialog(props: {
+/** The yes/no window of a `useConfirmation` action, open while it asks; `children` says what happens to the target. */
+export function ConfirmDialog<T>(props: {
+  confirmation: Confirmation<T>;
   title: string;
-  children: ReactNode;
   confirmLabel: string;
-  busy?: boolean;
-  error?: string | null;
+  /** The confirm button's text while the action runs; `confirmLabel` by default. */
+  busyLabel?: string;
   danger?: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
+  children: (target: T) => ReactNode;
 }) {
+  const { asked, busy, error, cancel, confirm } = props.confirmation;
+  if (asked === null) return null;
   return (
     <Modal
       title={props.title}
       role="alertdialog"
-      onClose={props.onCancel}
-      onSubmit={props.onConfirm}
+      onClose={cancel}
+      onSubmit={() => void confirm()}
       footer={
         <>
-          <button type="submit" className={props.danger ? 'button button-danger' : 'button button-primary'} disabled={props.busy}>
-            {props.confirmLabel}
+          <button type="submit" className={props.danger ? 'button button-danger' : 'button button-primary'} disabled={busy}>
+            {busy && props.busyLabel !== undefined ? props.busyLabel : props.confirmLabel}
           </button>
-          <button type="button" className="button" onClick={props.onCancel}>
+          <button type="button" className="button" onClick={cancel}>
             Cancel
           </button>
         </>
       }
     >
-      <ErrorBanner message={props.error} />
-      {props.children}
+      <ErrorBanner message={error} />
+      {props.children(asked.target)}
     </Modal>
   );
 }
@@ -368,6 +390,15 @@ export function PageHeader(props: { title: string; crumbs?: Crumb[]; children?: 
   );
 }
 
+/** The Refresh button of a page (or, `small`, of a card): loads its data again. */
+export function RefreshButton({ onRefresh, small = false }: { onRefresh: () => void; small?: boolean }) {
+  return (
+    <button type="button" className={small ? 'button button-small' : 'button'} onClick={onRefresh}>
+      Refresh
+    </button>
+  );
+}
+
 /** A timestamp shown in the user's locale, machine-readable in `dateTime`. */
 export function DateTime({ value }: { value: string | null | undefined }) {
   if (value === null || value === undefined) return <span className="muted">—</span>;
@@ -383,6 +414,181 @@ export function DateTime({ value }: { value: string | null | undefined }) {
 /** A small coloured label (Verified, Active, ...). */
 export function Badge({ tone, children }: { tone: 'success' | 'danger' | 'neutral' | 'warning'; children: ReactNode }) {
   return <span className={`badge badge-${tone}`}>{children}</span>;
+}
+
+/** A yes/no label: `yes` in green when `on`, else `no` in grey (Active / Inactive, Verified / Not verified...). */
+export function FlagBadge({ on, yes, no }: { on: boolean; yes: ReactNode; no: ReactNode }) {
+  return on ? <Badge tone="success">{yes}</Badge> : <Badge tone="neutral">{no}</Badge>;
+}
+
+/** One tab of `Tabs`: its label and the page it opens. */
+export interface Tab {
+  label: string;
+  to: string;
+}
+
+/**
+ * A row of tabs linking pages; the current one is marked. A tab is current on its page and, unless
+ * `exact`, on the pages below it.
+ */
+export function Tabs({ label, tabs, exact = false }: { label: string; tabs: readonly Tab[]; exact?: boolean }) {
+  const { path } = useLocation();
+  return (
+    <nav aria-label={label} className="tabs">
+      <ul>
+        {tabs.map((tab) => {
+          const current = path === tab.to || (!exact && path.startsWith(`${tab.to}/`));
+          return (
+            <li key={tab.to}>
+              <Link to={tab.to} className={current ? 'tab is-current' : 'tab'} aria-current={current ? 'page' : undefined}>
+                {tab.label}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}
+
+/** A column of `DataTable`: its heading, or one only screen readers get (`hidden`, e.g. over buttons). */
+export type Column = string | { label: string; hidden?: boolean; className?: string };
+
+/** The heading of a column of buttons. */
+export const ACTIONS: Column = { label: 'Actions', hidden: true };
+
+/** The heading of the radio buttons of `SelectableRow`s. */
+export const SELECT: Column = { label: 'Select', hidden: true };
+
+/**
+ * A row of a `table-selectable` table: a click (or its radio button of `group`) selects it, a double
+ * click opens it. `label` names the row for screen readers.
+ */
+export function SelectableRow(props: { group: string; label: string; selected: boolean; onSelect: () => void; onOpen: () => void; children: ReactNode }) {
+  return (
+    <tr className={props.selected ? 'is-selected' : undefined} onClick={props.onSelect} onDoubleClick={props.onOpen}>
+      <td className="cell-select">
+        <input type="radio" name={props.group} aria-label={`Select ${props.label}`} checked={props.selected} onChange={props.onSelect} />
+      </td>
+      {props.children}
+    </tr>
+  );
+}
+
+/**
+ * A table of `rows`, one `children(row)` each (a `<tr>` with its key), under the `columns` headings
+ * (null ones are left out). Nothing is shown until the rows are there; with none, the `empty` text
+ * fills a row (no row without `empty`). Its name is a visually hidden `caption` (shown with
+ * `captionShown`) or an `aria-label`.
+ */
+export function DataTable<T>(props: {
+  rows: readonly T[] | undefined;
+  columns: readonly (Column | null)[];
+  children: (row: T, index: number) => ReactNode;
+  empty?: ReactNode;
+  caption?: string;
+  captionShown?: boolean;
+  'aria-label'?: string;
+  /** The table's classes; `table` by default. */
+  className?: string;
+  /** Marks the table as being reloaded. */
+  busy?: boolean;
+}) {
+  if (props.rows === undefined) return null;
+  const columns = props.columns.filter((column) => column !== null).map((column) => (typeof column === 'string' ? { label: column } : column));
+  return (
+    <table className={props.className ?? 'table'} aria-label={props['aria-label']} aria-busy={props.busy}>
+      {props.caption !== undefined ? <caption className={props.captionShown ? 'table-caption' : 'visually-hidden'}>{props.caption}</caption> : null}
+      <thead>
+        <tr>
+          {columns.map((column) => (
+            <th key={column.label} scope="col" className={column.className}>
+              {column.hidden ? <span className="visually-hidden">{column.label}</span> : column.label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.length === 0 && props.empty !== undefined ? (
+          <tr>
+            <td colSpan={columns.length} className="empty">
+              {props.empty}
+            </td>
+          </tr>
+        ) : null}
+        {props.rows.map((row, index) => props.children(row, index))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The breadcrumb trail of the Web Services pages. */
+export const WEB_SERVICES_CRUMBS: Crumb[] = [{ label: 'Administration' }, { label: 'Web Services', to: paths.webServices() }];
+
+/** The name of the company `companyId`, once known: operators look it up, a company's users know their own. */
+function useCompanyName(companyId: string): string | null {
+  const { session } = useSession();
+  const operator = session.user.isOperator;
+  const companies = useLoader(`companies:${operator}`, () => (operator ? api.listCompanies() : Promise.resolve([])));
+  if (operator) return companies.data?.find((company) => company.id === companyId)?.name ?? null;
+  return session.company?.id === companyId ? session.company.name : null;
+}
+
+/**
+ * "Company: Name", with the company UUID when `uuid`, and for operators a way back to the company
+ * `picker`. Without the UUID the line waits for the name.
+ */
+export function CompanyLine({ companyId, picker, uuid = false }: { companyId: string; picker: string; uuid?: boolean }) {
+  const { session } = useSession();
+  const name = useCompanyName(companyId);
+  if (name === null && !uuid) return null;
+  return (
+    <p className="context-line">
+      {name !== null ? (
+        <>
+          Company: <strong>{name}</strong>
+          {uuid ? <> ·{' '}</> : null}
+        </>
+      ) : null}
+      {uuid ? (
+        <>
+          Company UUID: <span className="mono">{companyId}</span>
+        </>
+      ) : null}
+      {session.user.isOperator ? (
+        <>
+          {' '}
+          · <Link to={picker}>Choose another company</Link>
+        </>
+      ) : null}
+    </p>
+  );
+}
+
+/**
+ * A page about one company that operators chose first: the title (with `actions` beside it), the
+ * company line (see `CompanyLine`), then `tabs` and the page's content.
+ */
+export function CompanyFrame(props: {
+  companyId: string;
+  title: string;
+  crumbs: Crumb[];
+  picker: string;
+  uuid?: boolean;
+  actions?: ReactNode;
+  tabs?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <section>
+      <PageHeader title={props.title} crumbs={props.crumbs}>
+        {props.actions}
+      </PageHeader>
+      <CompanyLine companyId={props.companyId} picker={props.picker} uuid={props.uuid} />
+      {props.tabs}
+      {props.children}
+    </section>
+  );
 }
 
 /** What `useLoader` returns. */
@@ -426,8 +632,78 @@ export function useLoader<T>(key: string, load: () => Promise<T>): Loaded<T> {
   return { data, error, loading, reload, setData };
 }
 
-/** "Loading…" placeholder announced to screen readers. */
-export function Loading({ what }: { what: string }) {
+/** One page of a list that goes on: its items and where the next (older) page starts, null after the last. */
+export interface Page<T, C> {
+  items: T[];
+  nextBefore: C | null;
+}
+
+/** What `usePages` returns. */
+export interface Pages<T, C> {
+  /** The first page, loaded as `useLoader` loads (again when the key changes). */
+  first: Loaded<Page<T, C>>;
+  /** The items of the first page, then those of the older pages loaded so far; undefined until the first page is there. */
+  items: T[] | undefined;
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  olderError: string | null;
+  loadOlder: () => Promise<void>;
+}
+
+/**
+ * A list loaded a page at a time, newest first: the first page when `key` changes (or on
+ * `first.reload()`), older ones on `loadOlder()`; `load` gets where the page starts (undefined for the first).
+ */
+export function usePages<T, C>(key: string, load: (before: C | undefined) => Promise<Page<T, C>>): Pages<T, C> {
+  const first = useLoader(key, () => load(undefined));
+  const [older, setOlder] = useState<T[]>([]);
+  const [nextBefore, setNextBefore] = useState<C | null>(null);
+  const { busy, error, setError, submit } = useSubmission();
+  const loadRef = useRef(load);
+  loadRef.current = load;
+
+  // A new first page starts the list again.
+  const firstPage = first.data;
+  useEffect(() => {
+    setOlder([]);
+    setError(null);
+    setNextBefore(firstPage?.nextBefore ?? null);
+  }, [firstPage, setError]);
+
+  async function loadOlder(): Promise<void> {
+    if (nextBefore === null) return;
+    await submit(async () => {
+      const page = await loadRef.current(nextBefore);
+      setOlder((current) => [...current, ...page.items]);
+      setNextBefore(page.nextBefore);
+    });
+  }
+
+  return {
+    first,
+    items: firstPage !== undefined ? [...firstPage.items, ...older] : undefined,
+    hasOlder: nextBefore !== null,
+    loadingOlder: busy,
+    olderError: error,
+    loadOlder,
+  };
+}
+
+/** The "Show Older …" button under a paged list, while older items remain. */
+export function ShowOlder({ pages, label }: { pages: Pick<Pages<unknown, unknown>, 'hasOlder' | 'loadingOlder' | 'loadOlder'>; label: string }) {
+  if (!pages.hasOlder) return null;
+  return (
+    <div className="actions">
+      <button type="button" className="button" disabled={pages.loadingOlder} onClick={() => void pages.loadOlder()}>
+        {pages.loadingOlder ? 'Loading…' : label}
+      </button>
+    </div>
+  );
+}
+
+/** "Loading…" placeholder announced to screen readers; with `loader`, only while it awaits its first answer. */
+export function Loading({ what, loader }: { what: string; loader?: Pick<Loaded<unknown>, 'loading' | 'data'> }) {
+  if (loader !== undefined && !(loader.loading && loader.data === undefined)) return null;
   return (
     <p className="muted" role="status">
       Loading {what}…

@@ -1,6 +1,7 @@
 // The signed-in session, shared by every page through React context.
-import { createContext, useContext } from 'react';
+import { createContext, useContext, useEffect, useState } from 'react';
 import type { Session } from './api.ts';
+import { useLocation } from './router.tsx';
 
 /** What pages can read and do about the session. */
 export interface SessionState {
@@ -44,12 +45,12 @@ export function setFlash(path: string, message: string): void {
   flash = { path, message };
 }
 
-/** The message left for `path`, if any (does not clear it). */
-export function peekFlash(path: string): string | null {
-  return flash !== null && flash.path === path ? flash.message : null;
-}
-
-/** Clears the pending message. */
-export function clearFlash(): void {
-  flash = null;
+/** Shows (once) the message another page left for this one. */
+export function useFlash(): string | null {
+  const { path } = useLocation();
+  const [message] = useState(() => (flash !== null && flash.path === path ? flash.message : null));
+  useEffect(() => {
+    flash = null;
+  }, []);
+  return message;
 }

@@ -1,90 +1,54 @@
 // Administration > Web Services: Company Request Token (connects the company to a partner application)
 // and App Connections (the applications the company is connected to, with Disconnect).
 import { useState } from 'react';
-import { ApiError, api, errorMessage, type Connection, type RequestToken } from '../api.ts';
+import { api, type Connection, type RequestToken } from '../api.ts';
 import {
+  ACTIONS,
+  CardForm,
+  CompanyFrame,
   ConfirmDialog,
   CopyField,
+  DataTable,
   DateTime,
   ErrorBanner,
   Loading,
   Notice,
-  PageHeader,
   TextField,
+  WEB_SERVICES_CRUMBS,
   useLoader,
-  type Crumb, CardForm } from '../components.tsx';
+} from '../components.tsx';
+import { useConfirmation, useSubmission, type FieldErrors } from '../forms.ts';
 import { Link, paths } from '../router.tsx';
-import { useSession } from '../session.tsx';
 
-const CRUMBS: Crumb[] = [{ label: 'Administration' }, { label: 'Web Services', to: paths.webServices() }];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** "Company: Name · Company UUID …", with a way back to the company picker for operators. */
-export function CompanyLine({ companyId, picker }: { companyId: string; picker: string }) {
-  const { session } = useSession();
-  const operator = session.user.isOperator;
-  const companies = useLoader(`companies:${operator}`, () => (operator ? api.listCompanies() : Promise.resolve([])));
-  const name = operator
-    ? (companies.data?.find((company) => company.id === companyId)?.name ?? null)
-    : session.company?.id === companyId
-      ? session.company.name
-      : null;
-  return (
-    <p className="context-line">
-      {name !== null ? (
-        <>
-          Company: <strong>{name}</strong> ·{' '}
-        </>
-      ) : null}
-      Company UUID: <span className="mono">{companyId}</span>
-      {operator ? (
-        <>
-          {' '}
-          · <Link to={picker}>Choose another company</Link>
-        </>
-      ) : null}
-    </p>
-  );
-}
 
 /** Company Request Token: enter an App ID, Submit, and hand the single-use token to the partner. */
 export function CompanyRequestTokenPage({ companyId }: { companyId: string }) {
   const [appId, setAppId] = useState('');
-  const [appIdError, setAppIdError] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [token, setToken] = useState<RequestToken | null>(null);
+  const submission = useSubmission({ fields: ['appId'] });
 
-  async function submit(): Promise<void> {
-    setError(null);
-    setAppIdError(undefined);
+  function submit(): Promise<void> {
     const id = appId.trim();
-    if (id === '') {
-      setAppIdError('Enter the App ID: the client ID of the partner application.');
-      return;
-    }
-    if (!UUID.test(id)) {
-      setAppIdError('An App ID is a UUID, such as 0f8fad5b-d9cb-469f-a165-70867728950e.');
-      return;
-    }
-    setBusy(true);
-    setToken(null);
-    try {
-      setToken(await api.createRequestToken(companyId, id.toLowerCase()));
-    } catch (cause) {
-      if (cause instanceof ApiError && cause.field === 'appId') setAppIdError(cause.message);
-      else setError(errorMessage(cause));
-    } finally {
-      setBusy(false);
-    }
+    const check: FieldErrors =
+      id === ''
+        ? { appId: 'Enter the App ID: the client ID of the partner application.' }
+        : !UUID.test(id)
+          ? { appId: 'An App ID is a UUID, such as 0f8fad5b-d9cb-469f-a165-70867728950e.' }
+          : {};
+    return submission.submit(
+      async () => {
+        setToken(null);
+        setToken(await api.createRequestToken(companyId, id.toLowerCase()));
+      },
+      { check },
+    );
   }
 
   const tokenUrl = `${window.location.origin}/oauth2/v0/token`;
   return (
-    <section>
-      <PageHeader title="Company Request Token" crumbs={CRUMBS} />
-      <CompanyLine companyId={companyId} picker={paths.requestTokenPicker()} />
-      <ErrorBanner message={error} />
+    <CompanyFrame companyId={companyId} title="Company Request Token" crumbs={WEB_SERVICES_CRUMBS} picker={paths.requestTokenPicker()} uuid>
+      <ErrorBanner message={submission.error} />
       <CardForm aria-label="Company Request Token" onSubmit={() => submit()}>
         <p>
           A partner application connects to this company with a Company Request Token. Enter the partner’s App ID (the
@@ -96,16 +60,16 @@ export function CompanyRequestTokenPage({ companyId }: { companyId: string }) {
             value={appId}
             onChange={(value) => {
               setAppId(value);
-              setAppIdError(undefined);
+              submission.clearFieldErrors(['appId']);
             }}
-            error={appIdError}
+            error={submission.fieldErrors['appId']}
             required
             autoComplete="off"
             placeholder="00000000-0000-0000-0000-000000000000"
             className="field-wide"
           />
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Submitting…' : 'Submit'}
+          <button type="submit" className="button button-primary" disabled={submission.busy}>
+            {submission.busy ? 'Submitting…' : 'Submit'}
           </button>
         </div>
       </CardForm>
@@ -132,34 +96,31 @@ export function CompanyRequestTokenPage({ companyId }: { companyId: string }) {
             refresh tokens, and the application then appears under{' '}
             <Link to={paths.connections(companyId)}>App Connections</Link>.
           </p>
-          <table className="table table-compact" aria-label="Token request parameters">
-            <thead>
-              <tr>
-                <th scope="col">Parameter</th>
-                <th scope="col">Value</th>
+          <DataTable
+            className="table table-compact"
+            aria-label="Token request parameters"
+            columns={['Parameter', 'Value']}
+            rows={[
+              ['grant_type', 'password'],
+              ['credtype', 'authtoken'],
+              ['client_id', token.appId],
+              ['client_secret', '(the application’s client secret)'],
+              ['username', `${token.companyId} (the company UUID)`],
+              ['password', '(the request token)'],
+            ]}
+          >
+            {([name, value]) => (
+              <tr key={name}>
+                <th scope="row" className="mono">
+                  {name}
+                </th>
+                <td className="mono">{value}</td>
               </tr>
-            </thead>
-            <tbody>
-              {[
-                ['grant_type', 'password'],
-                ['credtype', 'authtoken'],
-                ['client_id', token.appId],
-                ['client_secret', '(the application’s client secret)'],
-                ['username', `${token.companyId} (the company UUID)`],
-                ['password', '(the request token)'],
-              ].map(([name, value]) => (
-                <tr key={name}>
-                  <th scope="row" className="mono">
-                    {name}
-                  </th>
-                  <td className="mono">{value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          </DataTable>
         </section>
       ) : null}
-    </section>
+    </CompanyFrame>
   );
 }
 
@@ -167,30 +128,14 @@ export function CompanyRequestTokenPage({ companyId }: { companyId: string }) {
 export function AppConnectionsPage({ companyId }: { companyId: string }) {
   const connections = useLoader<Connection[]>(`connections:${companyId}`, () => api.listConnections(companyId));
   const [notice, setNotice] = useState<string | null>(null);
-  const [disconnecting, setDisconnecting] = useState<Connection | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [disconnectError, setDisconnectError] = useState<string | null>(null);
+  const disconnection = useConfirmation(async (connection: Connection) => {
+    await api.disconnectApplication(companyId, connection.appId);
+    setNotice(`${connection.appName} disconnected. Its company tokens no longer work.`);
+    connections.reload();
+  });
 
-  async function disconnect(connection: Connection): Promise<void> {
-    setBusy(true);
-    setDisconnectError(null);
-    try {
-      await api.disconnectApplication(companyId, connection.appId);
-      setDisconnecting(null);
-      setNotice(`${connection.appName} disconnected. Its company tokens no longer work.`);
-      connections.reload();
-    } catch (cause) {
-      setDisconnectError(errorMessage(cause));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const items = connections.data ?? [];
   return (
-    <section>
-      <PageHeader title="App Connections" crumbs={CRUMBS} />
-      <CompanyLine companyId={companyId} picker={paths.connectionsPicker()} />
+    <CompanyFrame companyId={companyId} title="App Connections" crumbs={WEB_SERVICES_CRUMBS} picker={paths.connectionsPicker()} uuid>
       <Notice message={notice} />
       <ErrorBanner message={connections.error} />
       <div className="card">
@@ -199,71 +144,43 @@ export function AppConnectionsPage({ companyId }: { companyId: string }) {
           <Link to={paths.requestToken(companyId)}>Company Request Token</Link>. Disconnecting an application stops its
           company tokens at once.
         </p>
-        {connections.loading && connections.data === undefined ? <Loading what="connections" /> : null}
-        {connections.data !== undefined ? (
-          <table className="table" aria-label="App connections">
-            <thead>
-              <tr>
-                <th scope="col">Application</th>
-                <th scope="col">App ID</th>
-                <th scope="col">Connected</th>
-                <th scope="col">Connected By</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.length === 0 ? (
-                <tr>
-                  <td colSpan={5} className="empty">
-                    No applications are connected to this company.
-                  </td>
-                </tr>
-              ) : null}
-              {items.map((connection) => (
-                <tr key={connection.appId}>
-                  <th scope="row">{connection.appName}</th>
-                  <td className="mono nowrap">{connection.appId}</td>
-                  <td>
-                    <DateTime value={connection.connectedAt} />
-                  </td>
-                  <td>{connection.connectedBy}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="button button-small button-danger"
-                      aria-label={`Disconnect ${connection.appName}`}
-                      onClick={() => {
-                        setDisconnectError(null);
-                        setDisconnecting(connection);
-                      }}
-                    >
-                      Disconnect
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
-      </div>
-      {disconnecting !== null ? (
-        <ConfirmDialog
-          title="Disconnect application?"
-          confirmLabel={busy ? 'Disconnecting…' : 'Disconnect'}
-          danger
-          busy={busy}
-          error={disconnectError}
-          onCancel={() => setDisconnecting(null)}
-          onConfirm={() => void disconnect(disconnecting)}
+        <Loading what="connections" loader={connections} />
+        <DataTable
+          aria-label="App connections"
+          columns={['Application', 'App ID', 'Connected', 'Connected By', ACTIONS]}
+          rows={connections.data}
+          empty="No applications are connected to this company."
         >
+          {(connection) => (
+            <tr key={connection.appId}>
+              <th scope="row">{connection.appName}</th>
+              <td className="mono nowrap">{connection.appId}</td>
+              <td>
+                <DateTime value={connection.connectedAt} />
+              </td>
+              <td>{connection.connectedBy}</td>
+              <td>
+                <button
+                  type="button"
+                  className="button button-small button-danger"
+                  aria-label={`Disconnect ${connection.appName}`}
+                  onClick={() => disconnection.ask(connection)}
+                >
+                  Disconnect
+                </button>
+              </td>
+            </tr>
+          )}
+        </DataTable>
+      </div>
+      <ConfirmDialog confirmation={disconnection} title="Disconnect application?" confirmLabel="Disconnect" busyLabel="Disconnecting…" danger>
+        {(connection) => (
           <p>
-            <strong>{disconnecting.appName}</strong> will be disconnected from this company: the app’s company tokens stop
+            <strong>{connection.appName}</strong> will be disconnected from this company: the app’s company tokens stop
             working at once, its refresh tokens are revoked, and it needs a new Company Request Token to connect again.
           </p>
-        </ConfirmDialog>
-      ) : null}
-    </section>
+        )}
+      </ConfirmDialog>
+    </CompanyFrame>
   );
 }

@@ -1,30 +1,24 @@
 // Operator pages for OAuth2 applications: the list (with signing-key rotation), New Application, and
 // one application's settings with Active and Rotate Secret. Client secrets are shown once.
 import { useEffect, useState, type ReactNode } from 'react';
+import { GRANT_HINTS, GRANTS, SCOPE_PATTERN, api, type Application, type ApplicationFields, type Grant } from '../api.ts';
 import {
-  ApiError,
-  GRANT_HINTS,
-  GRANTS,
-  SCOPE_PATTERN,
-  api,
-  errorMessage,
-  type Application,
-  type ApplicationFields,
-  type Grant,
-} from '../api.ts';
-import {
-  Badge,
+  CardForm,
   CheckboxField,
   ConfirmDialog,
   CopyField,
+  DataTable,
   DateTime,
   ErrorBanner,
+  FlagBadge,
   Loading,
   Notice,
   PageHeader,
   TextField,
   useLoader,
-  type Crumb, CardForm } from '../components.tsx';
+  type Crumb,
+} from '../components.tsx';
+import { useConfirmation, useEditor, useSubmission, type FieldErrors, type Submission, type SubmissionOptions } from '../forms.ts';
 import { Link, navigate, paths } from '../router.tsx';
 
 const CRUMBS: Crumb[] = [{ label: 'Administration' }, { label: 'Applications', to: paths.applications() }];
@@ -34,8 +28,14 @@ const MAX_REDIRECT_URIS = 20;
 const FIX_FIELDS = 'Correct the highlighted fields.';
 
 type FieldName = keyof ApplicationFields;
-type FieldErrors = Partial<Record<FieldName, string>>;
 const FIELD_NAMES: readonly FieldName[] = ['name', 'grants', 'scopes', 'redirectUris'];
+
+/** How the application forms show errors: an API error about `scopes.1` is shown at Scopes. */
+const SUBMISSION_OPTIONS: SubmissionOptions = {
+  fields: (apiField) => FIELD_NAMES.find((name) => name === apiField.split('.')[0]),
+  checkBanner: FIX_FIELDS,
+  fieldBanner: FIX_FIELDS,
+};
 
 /** The form as typed: scopes and redirect URIs are text until saved. */
 interface FormState {
@@ -64,45 +64,27 @@ function unique(values: string[]): string[] {
 function parseForm(form: FormState): { fields: ApplicationFields; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const name = form.name.trim();
-  if (name === '') errors.name = 'Enter the application’s name.';
-  else if (name.length > 100) errors.name = 'The name can have at most 100 characters.';
+  if (name === '') errors['name'] = 'Enter the application’s name.';
+  else if (name.length > 100) errors['name'] = 'The name can have at most 100 characters.';
 
   // Keep the display order of the check boxes.
   const grants = GRANTS.filter((grant) => form.grants.includes(grant));
-  if (grants.length === 0) errors.grants = 'Choose at least one grant.';
+  if (grants.length === 0) errors['grants'] = 'Choose at least one grant.';
 
   const scopes = unique(form.scopes.split(/[\s,]+/).filter(Boolean));
   const badScope = scopes.find((scope) => !SCOPE_PATTERN.test(scope));
   if (badScope !== undefined) {
-    errors.scopes = `“${badScope}” is not a scope name: scopes start with a letter and use letters, digits and . _ : - only.`;
+    errors['scopes'] = `“${badScope}” is not a scope name: scopes start with a letter and use letters, digits and . _ : - only.`;
   } else if (scopes.length > MAX_SCOPES) {
-    errors.scopes = `An application can have at most ${MAX_SCOPES} scopes.`;
+    errors['scopes'] = `An application can have at most ${MAX_SCOPES} scopes.`;
   }
 
   const redirectUris = unique(form.redirectUris.split(/\r?\n/).map((line) => line.trim()).filter(Boolean));
   const badUri = redirectUris.find((uri) => !URL.canParse(uri));
-  if (badUri !== undefined) errors.redirectUris = `“${badUri}” is not an absolute URL, such as https://app.example.com/callback.`;
-  else if (redirectUris.length > MAX_REDIRECT_URIS) errors.redirectUris = `An application can have at most ${MAX_REDIRECT_URIS} redirect URIs.`;
+  if (badUri !== undefined) errors['redirectUris'] = `“${badUri}” is not an absolute URL, such as https://app.example.com/callback.`;
+  else if (redirectUris.length > MAX_REDIRECT_URIS) errors['redirectUris'] = `An application can have at most ${MAX_REDIRECT_URIS} redirect URIs.`;
 
   return { fields: { name, grants, scopes, redirectUris }, errors };
-}
-
-/** Splits an API error into a field error (e.g. `scopes.1` → scopes) or a general message. */
-function splitError(cause: unknown): { field: FieldErrors; general: string | null } {
-  const field = cause instanceof ApiError ? cause.field?.split('.')[0] : undefined;
-  if (cause instanceof ApiError && field !== undefined && (FIELD_NAMES as readonly string[]).includes(field)) {
-    return { field: { [field]: cause.message }, general: FIX_FIELDS };
-  }
-  return { field: {}, general: errorMessage(cause) };
-}
-
-/** Drops the errors of the fields that the user just changed. */
-function withoutChanged(errors: FieldErrors, before: FormState, after: FormState): FieldErrors {
-  const remaining: FieldErrors = { ...errors };
-  for (const name of FIELD_NAMES) {
-    if (before[name] !== after[name]) delete remaining[name];
-  }
-  return remaining;
 }
 
 /** The page's error banner: the "correct the fields" prompt only while a field error remains. */
@@ -114,24 +96,32 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
-/** Name, grants, scopes and redirect URIs: shared by New Application and the application page. */
-function ApplicationFieldset(props: { form: FormState; errors: FieldErrors; onChange: (form: FormState) => void }) {
-  const { form, errors, onChange } = props;
+/**
+ * Name, grants, scopes and redirect URIs: shared by New Application and the application page. A change
+ * drops the errors of the fields it changed.
+ */
+function ApplicationFieldset(props: { form: FormState; submission: Submission; onChange: (form: FormState) => void }) {
+  const { form } = props;
+  const errors = props.submission.fieldErrors;
+  function onChange(next: FormState): void {
+    props.submission.clearFieldErrors(FIELD_NAMES.filter((name) => form[name] !== next[name]));
+    props.onChange(next);
+  }
   return (
     <>
       <TextField
         label="Application Name"
         value={form.name}
         onChange={(name) => onChange({ ...form, name })}
-        error={errors.name}
+        error={errors['name']}
         required
         maxLength={100}
       />
-      <fieldset className="settings" aria-describedby={errors.grants !== undefined ? 'grants-error' : undefined}>
+      <fieldset className="settings" aria-describedby={errors['grants'] !== undefined ? 'grants-error' : undefined}>
         <legend>Grants</legend>
-        {errors.grants !== undefined ? (
+        {errors['grants'] !== undefined ? (
           <div className="field-error field-error-top" id="grants-error">
-            {errors.grants}
+            {errors['grants']}
           </div>
         ) : null}
         <div className="checkbox-grid checkbox-grid-wide">
@@ -152,7 +142,7 @@ function ApplicationFieldset(props: { form: FormState; errors: FieldErrors; onCh
         label="Scopes"
         value={form.scopes}
         onChange={(scopes) => onChange({ ...form, scopes })}
-        error={errors.scopes}
+        error={errors['scopes']}
         placeholder="events.topic.read travelrequest.write"
         hint="Separate scopes with spaces or commas. Tokens get all of them unless the request asks for fewer."
       />
@@ -160,7 +150,7 @@ function ApplicationFieldset(props: { form: FormState; errors: FieldErrors; onCh
         label="Redirect URIs"
         value={form.redirectUris}
         onChange={(redirectUris) => onChange({ ...form, redirectUris })}
-        error={errors.redirectUris}
+        error={errors['redirectUris']}
         multiline
         placeholder="https://app.example.com/callback"
         hint="One per line; https (http only for localhost). Used with the authorization_code grant."
@@ -190,26 +180,12 @@ function SecretOnce(props: { title: string; clientId?: string; secret: string; c
 /** Applications: every OAuth2 client, New Application, and JWT signing-key rotation. */
 export function ApplicationsPage() {
   const applications = useLoader('applications', () => api.listApplications());
-  const [confirmRotate, setConfirmRotate] = useState(false);
-  const [rotating, setRotating] = useState(false);
-  const [rotateError, setRotateError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const rotation = useConfirmation(async () => {
+    const kid = await api.rotateSigningKey();
+    setNotice(`JWT signing key rotated: new key id ${kid}; the previous key keeps verifying until its tokens expire.`);
+  });
 
-  async function rotateSigningKey(): Promise<void> {
-    setRotating(true);
-    setRotateError(null);
-    try {
-      const kid = await api.rotateSigningKey();
-      setConfirmRotate(false);
-      setNotice(`JWT signing key rotated: new key id ${kid}; the previous key keeps verifying until its tokens expire.`);
-    } catch (cause) {
-      setRotateError(errorMessage(cause));
-    } finally {
-      setRotating(false);
-    }
-  }
-
-  const items = applications.data ?? [];
   return (
     <section>
       <PageHeader title="Applications" crumbs={[{ label: 'Administration' }]} />
@@ -222,44 +198,31 @@ export function ApplicationsPage() {
           </button>
           <span className="toolbar-hint muted">OAuth2 clients that get tokens at /oauth2/v0/token. The client ID is the application’s ID.</span>
         </div>
-        {applications.loading && applications.data === undefined ? <Loading what="applications" /> : null}
-        {applications.data !== undefined ? (
-          <table className="table" aria-label="Applications">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Client ID</th>
-                <th scope="col">Grants</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.length === 0 ? (
-                <tr>
-                  <td colSpan={5} className="empty">
-                    No applications are registered yet. Click <strong>New Application</strong> to register one.
-                  </td>
-                </tr>
-              ) : null}
-              {items.map((application) => (
-                <tr key={application.id}>
-                  <th scope="row">
-                    <Link to={paths.application(application.id)}>{application.name}</Link>
-                  </th>
-                  <td className="mono nowrap">{application.id}</td>
-                  <td className="mono">
-                    {application.grants.length > 0 ? application.grants.join(', ') : <span className="muted">None</span>}
-                  </td>
-                  <td className="mono">
-                    {application.scopes.length > 0 ? application.scopes.join(' ') : <span className="muted">None</span>}
-                  </td>
-                  <td>{application.active ? <Badge tone="success">Active</Badge> : <Badge tone="neutral">Inactive</Badge>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
+        <Loading what="applications" loader={applications} />
+        <DataTable
+          aria-label="Applications"
+          columns={['Name', 'Client ID', 'Grants', 'Scopes', 'Status']}
+          rows={applications.data}
+          empty={
+            <>
+              No applications are registered yet. Click <strong>New Application</strong> to register one.
+            </>
+          }
+        >
+          {(application) => (
+            <tr key={application.id}>
+              <th scope="row">
+                <Link to={paths.application(application.id)}>{application.name}</Link>
+              </th>
+              <td className="mono nowrap">{application.id}</td>
+              <td className="mono">{application.grants.length > 0 ? application.grants.join(', ') : <span className="muted">None</span>}</td>
+              <td className="mono">{application.scopes.length > 0 ? application.scopes.join(' ') : <span className="muted">None</span>}</td>
+              <td>
+                <FlagBadge on={application.active} yes="Active" no="Inactive" />
+              </td>
+            </tr>
+          )}
+        </DataTable>
       </div>
       <section className="card" aria-labelledby="signing-key-heading">
         <h2 id="signing-key-heading">JWT signing key</h2>
@@ -268,33 +231,19 @@ export function ApplicationsPage() {
           <span className="mono">/oauth2/v0/jwks</span>. Rotate the key on a schedule, or at once if it may have been exposed.
         </p>
         <div className="actions">
-          <button
-            type="button"
-            className="button"
-            onClick={() => {
-              setRotateError(null);
-              setConfirmRotate(true);
-            }}
-          >
+          <button type="button" className="button" onClick={() => rotation.ask()}>
             Rotate Signing Key
           </button>
         </div>
       </section>
-      {confirmRotate ? (
-        <ConfirmDialog
-          title="Rotate the JWT signing key?"
-          confirmLabel={rotating ? 'Rotating…' : 'Rotate Key'}
-          busy={rotating}
-          error={rotateError}
-          onCancel={() => setConfirmRotate(false)}
-          onConfirm={() => void rotateSigningKey()}
-        >
+      <ConfirmDialog confirmation={rotation} title="Rotate the JWT signing key?" confirmLabel="Rotate Key" busyLabel="Rotating…">
+        {() => (
           <p>
             New tokens will be signed with a new key. The previous key stays published and keeps verifying until the tokens
             it signed expire, so no partner has to act now.
           </p>
-        </ConfirmDialog>
-      ) : null}
+        )}
+      </ConfirmDialog>
     </section>
   );
 }
@@ -302,29 +251,12 @@ export function ApplicationsPage() {
 /** New Application: the form, then the client ID and the client secret, shown once. */
 export function NewApplicationPage() {
   const [form, setForm] = useState<FormState>(EMPTY_FORM);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<{ application: Application; clientSecret: string } | null>(null);
+  const submission = useSubmission(SUBMISSION_OPTIONS);
 
-  async function create(): Promise<void> {
-    setError(null);
-    const { fields, errors: problems } = parseForm(form);
-    setErrors(problems);
-    if (Object.keys(problems).length > 0) {
-      setError(FIX_FIELDS);
-      return;
-    }
-    setBusy(true);
-    try {
-      setCreated(await api.createApplication(fields));
-    } catch (cause) {
-      const split = splitError(cause);
-      setErrors(split.field);
-      setError(split.general);
-    } finally {
-      setBusy(false);
-    }
+  function create(): Promise<void> {
+    const { fields, errors } = parseForm(form);
+    return submission.submit(async () => setCreated(await api.createApplication(fields)), { check: errors });
   }
 
   if (created !== null) {
@@ -350,19 +282,12 @@ export function NewApplicationPage() {
   return (
     <section>
       <PageHeader title="New Application" crumbs={CRUMBS} />
-      <ErrorBanner message={bannerOf(error, errors)} />
+      <ErrorBanner message={bannerOf(submission.error, submission.fieldErrors)} />
       <CardForm aria-label="New application" onSubmit={() => create()}>
-        <ApplicationFieldset
-          form={form}
-          errors={errors}
-          onChange={(next) => {
-            setErrors((current) => withoutChanged(current, form, next));
-            setForm(next);
-          }}
-        />
+        <ApplicationFieldset form={form} submission={submission} onChange={setForm} />
         <div className="actions">
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Registering…' : 'Register Application'}
+          <button type="submit" className="button button-primary" disabled={submission.busy}>
+            {submission.busy ? 'Registering…' : 'Register Application'}
           </button>
           <button type="button" className="button" onClick={() => navigate(paths.applications())}>
             Cancel
@@ -377,71 +302,46 @@ export function NewApplicationPage() {
 /** One application: its settings, Active, and Rotate Secret. */
 export function ApplicationPage({ appId }: { appId: string }) {
   const application = useLoader(`application:${appId}`, () => api.getApplication(appId));
-  const [form, setForm] = useState<FormState>(EMPTY_FORM);
-  const [active, setActive] = useState(true);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState<null | 'save' | 'rotate'>(null);
-  const [confirmRotate, setConfirmRotate] = useState(false);
-  const [rotateError, setRotateError] = useState<string | null>(null);
+  const editor = useEditor(
+    (current: Application | null) => ({ ...(current !== null ? formOf(current) : EMPTY_FORM), active: current?.active ?? true }),
+    SUBMISSION_OPTIONS,
+  );
+  const { draft, start } = editor;
   const [secret, setSecret] = useState<string | null>(null);
+  const rotation = useConfirmation(async () => {
+    setSecret(await api.rotateClientSecret(appId));
+    editor.setNotice(null);
+  });
+  const busy = editor.busy || rotation.busy;
 
   const loaded = application.data;
   useEffect(() => {
-    if (loaded === undefined) return;
-    setForm(formOf(loaded));
-    setActive(loaded.active);
-  }, [loaded]);
+    if (loaded !== undefined) start(loaded);
+  }, [loaded, start]);
 
-  async function save(current: Application): Promise<void> {
-    setError(null);
-    setNotice(null);
-    const { fields, errors: problems } = parseForm(form);
-    setErrors(problems);
-    if (Object.keys(problems).length > 0) {
-      setError(FIX_FIELDS);
-      return;
-    }
+  function save(current: Application): Promise<void> {
+    const { fields, errors } = parseForm(draft);
     const changes: Partial<ApplicationFields> & { active?: boolean } = {};
     if (fields.name !== current.name) changes.name = fields.name;
     if (!sameList(fields.grants, current.grants)) changes.grants = fields.grants;
     if (!sameList(fields.scopes, current.scopes)) changes.scopes = fields.scopes;
     if (!sameList(fields.redirectUris, current.redirectUris)) changes.redirectUris = fields.redirectUris;
-    if (active !== current.active) changes.active = active;
-    if (Object.keys(changes).length === 0) {
-      setNotice('No changes to save.');
-      return;
-    }
-    setBusy('save');
-    try {
-      application.setData(await api.updateApplication(current.id, changes));
-      setNotice(
-        changes.active === false
-          ? 'Application saved. It is inactive: it can no longer get tokens, and its tokens stop working.'
-          : 'Application saved.',
-      );
-    } catch (cause) {
-      const split = splitError(cause);
-      setErrors(split.field);
-      setError(split.general);
-    } finally {
-      setBusy(null);
-    }
-  }
-
-  async function rotateSecret(current: Application): Promise<void> {
-    setBusy('rotate');
-    setRotateError(null);
-    try {
-      setSecret(await api.rotateClientSecret(current.id));
-      setConfirmRotate(false);
-      setNotice(null);
-    } catch (cause) {
-      setRotateError(errorMessage(cause));
-    } finally {
-      setBusy(null);
-    }
+    if (draft.active !== current.active) changes.active = draft.active;
+    return editor.submit(
+      async () => {
+        if (Object.keys(changes).length === 0) {
+          editor.setNotice('No changes to save.');
+          return;
+        }
+        application.setData(await api.updateApplication(current.id, changes));
+        editor.setNotice(
+          changes.active === false
+            ? 'Application saved. It is inactive: it can no longer get tokens, and its tokens stop working.'
+            : 'Application saved.',
+        );
+      },
+      { check: errors },
+    );
   }
 
   if (loaded === undefined) {
@@ -449,7 +349,7 @@ export function ApplicationPage({ appId }: { appId: string }) {
       <section>
         <PageHeader title="Application" crumbs={CRUMBS} />
         <ErrorBanner message={application.error} />
-        {application.loading ? <Loading what="application" /> : null}
+        <Loading what="application" loader={application} />
       </section>
     );
   }
@@ -457,10 +357,10 @@ export function ApplicationPage({ appId }: { appId: string }) {
   return (
     <section>
       <PageHeader title={loaded.name} crumbs={CRUMBS}>
-        {loaded.active ? <Badge tone="success">Active</Badge> : <Badge tone="neutral">Inactive</Badge>}
+        <FlagBadge on={loaded.active} yes="Active" no="Inactive" />
       </PageHeader>
-      <Notice message={notice} />
-      <ErrorBanner message={bannerOf(error, errors)} />
+      <Notice message={editor.notice} />
+      <ErrorBanner message={bannerOf(editor.error, editor.fieldErrors)} />
       {secret !== null ? (
         <SecretOnce title="New client secret" secret={secret}>
           <p className="note">The previous secret no longer works. Give the new one to the application’s developers.</p>
@@ -480,23 +380,16 @@ export function ApplicationPage({ appId }: { appId: string }) {
             <DateTime value={loaded.updatedAt} />
           </dd>
         </dl>
-        <ApplicationFieldset
-          form={form}
-          errors={errors}
-          onChange={(next) => {
-            setErrors((current) => withoutChanged(current, form, next));
-            setForm(next);
-          }}
-        />
+        <ApplicationFieldset form={draft} submission={editor} onChange={editor.update} />
         <CheckboxField
           label="Active"
-          checked={active}
-          onChange={setActive}
+          checked={draft.active}
+          onChange={(active) => editor.update({ active })}
           hint="An inactive application cannot get or refresh tokens, and the tokens it already has stop working."
         />
         <div className="actions">
-          <button type="submit" className="button button-primary" disabled={busy !== null}>
-            {busy === 'save' ? 'Saving…' : 'Save'}
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {editor.busy ? 'Saving…' : 'Save'}
           </button>
           <Link to={paths.applications()}>Back to Applications</Link>
         </div>
@@ -508,35 +401,19 @@ export function ApplicationPage({ appId }: { appId: string }) {
           issue a new one, for example when it was lost or may have leaked.
         </p>
         <div className="actions">
-          <button
-            type="button"
-            className="button button-danger"
-            disabled={busy !== null}
-            onClick={() => {
-              setRotateError(null);
-              setConfirmRotate(true);
-            }}
-          >
+          <button type="button" className="button button-danger" disabled={busy} onClick={() => rotation.ask()}>
             Rotate Secret
           </button>
         </div>
       </section>
-      {confirmRotate ? (
-        <ConfirmDialog
-          title="Rotate the client secret?"
-          confirmLabel={busy === 'rotate' ? 'Rotating…' : 'Rotate Secret'}
-          danger
-          busy={busy === 'rotate'}
-          error={rotateError}
-          onCancel={() => setConfirmRotate(false)}
-          onConfirm={() => void rotateSecret(loaded)}
-        >
+      <ConfirmDialog confirmation={rotation} title="Rotate the client secret?" confirmLabel="Rotate Secret" busyLabel="Rotating…" danger>
+        {() => (
           <p>
             The current secret of <strong>{loaded.name}</strong> stops working at once: token requests with it fail until the
             application is switched to the new secret, which is shown once.
           </p>
-        </ConfirmDialog>
-      ) : null}
+        )}
+      </ConfirmDialog>
     </section>
   );
 }

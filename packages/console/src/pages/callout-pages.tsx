@@ -1,24 +1,35 @@
 // Administration > Web Services: the Call Log (every callout to the company's connectors, with the
 // request and response excerpts) and the Event Notification queue (pending and failed notifications,
 // with Retry).
-import { Fragment, useEffect, useState } from 'react';
+import { Fragment, useState } from 'react';
 import {
   CALLOUT_SERVICES,
   CALLOUT_SERVICE_LABELS,
   NOTIFICATION_STATUSES,
   api,
-  errorMessage,
-  type CallLogPage,
   type CalloutService,
   type EventNotification,
   type LoggedCall,
   type NotificationStatus,
 } from '../api.ts';
-import { Badge, DateTime, ErrorBanner, Loading, Notice, PageHeader, SelectField, useLoader, type Crumb } from '../components.tsx';
+import {
+  ACTIONS,
+  Badge,
+  CompanyFrame,
+  DataTable,
+  DateTime,
+  ErrorBanner,
+  Loading,
+  Notice,
+  RefreshButton,
+  SelectField,
+  ShowOlder,
+  WEB_SERVICES_CRUMBS,
+  useLoader,
+  usePages,
+} from '../components.tsx';
+import { useSubmission } from '../forms.ts';
 import { paths } from '../router.tsx';
-import { CompanyLine } from './app-connections-pages.tsx';
-
-const CRUMBS: Crumb[] = [{ label: 'Administration' }, { label: 'Web Services', to: paths.webServices() }];
 
 /** Calls per page of the call log. */
 const PAGE_SIZE = 50;
@@ -36,57 +47,25 @@ function serviceLabel(service: string): string {
 export function CallLogPage({ companyId }: { companyId: string }) {
   const [service, setService] = useState<CalloutService | ''>('');
   const [connectorId, setConnectorId] = useState('');
-  const [generation, setGeneration] = useState(0);
   const connectors = useLoader(`connectors:${companyId}`, () => api.listConnectors(companyId));
-  const calls = useLoader<CallLogPage>(`callouts:${companyId}:${service}:${connectorId}:${generation}`, () =>
-    api.listCallouts(companyId, { service: service === '' ? undefined : service, connectorId: connectorId === '' ? undefined : connectorId, limit: PAGE_SIZE }),
+  const calls = usePages(`callouts:${companyId}:${service}:${connectorId}`, (before: string | undefined) =>
+    api.listCallouts(companyId, { service: service === '' ? undefined : service, connectorId: connectorId === '' ? undefined : connectorId, limit: PAGE_SIZE, before }),
   );
-  const [older, setOlder] = useState<LoggedCall[]>([]);
-  const [nextBefore, setNextBefore] = useState<string | null>(null);
-  const [loadingOlder, setLoadingOlder] = useState(false);
-  const [olderError, setOlderError] = useState<string | null>(null);
   const [expanded, setExpanded] = useState<number[]>([]);
-
-  const firstPage = calls.data;
-  useEffect(() => {
-    setOlder([]);
-    setOlderError(null);
-    setNextBefore(firstPage?.nextBefore ?? null);
-  }, [firstPage]);
-
-  async function loadOlder(): Promise<void> {
-    if (nextBefore === null) return;
-    setLoadingOlder(true);
-    setOlderError(null);
-    try {
-      const page = await api.listCallouts(companyId, {
-        service: service === '' ? undefined : service,
-        connectorId: connectorId === '' ? undefined : connectorId,
-        limit: PAGE_SIZE,
-        before: nextBefore,
-      });
-      setOlder((current) => [...current, ...page.items]);
-      setNextBefore(page.nextBefore);
-    } catch (cause) {
-      setOlderError(errorMessage(cause));
-    } finally {
-      setLoadingOlder(false);
-    }
-  }
 
   const connectorName = (id: string | null) => (id === null ? '—' : (connectors.data?.find((connector) => connector.id === id)?.name ?? id));
   const toggle = (id: number) => setExpanded((current) => (current.includes(id) ? current.filter((entry) => entry !== id) : [...current, id]));
-  const items = [...(firstPage?.items ?? []), ...older];
   const filtered = service !== '' || connectorId !== '';
 
   return (
-    <section>
-      <PageHeader title="Call Log" crumbs={CRUMBS}>
-        <button type="button" className="button" onClick={() => setGeneration((value) => value + 1)}>
-          Refresh
-        </button>
-      </PageHeader>
-      <CompanyLine companyId={companyId} picker={paths.callLogPicker()} />
+    <CompanyFrame
+      companyId={companyId}
+      title="Call Log"
+      crumbs={WEB_SERVICES_CRUMBS}
+      picker={paths.callLogPicker()}
+      uuid
+      actions={<RefreshButton onRefresh={calls.first.reload} />}
+    >
       <div className="card">
         <p className="lead">
           Every call patchbay made to the company’s application connectors in the last 30 days, newest first, with the start of what was
@@ -112,87 +91,60 @@ export function CallLogPage({ companyId }: { companyId: string }) {
             }}
           />
         </div>
-        <ErrorBanner message={calls.error ?? olderError} />
-        {calls.loading && firstPage === undefined ? <Loading what="the call log" /> : null}
-        {firstPage !== undefined ? (
-          <>
-            <table className="table table-compact" aria-busy={calls.loading}>
-              <caption className="visually-hidden">Call log</caption>
-              <thead>
+        <ErrorBanner message={calls.first.error ?? calls.olderError} />
+        <Loading what="the call log" loader={calls.first} />
+        <DataTable
+          className="table table-compact"
+          busy={calls.first.loading}
+          caption="Call log"
+          columns={['Started', 'Service', 'Connector', 'Outcome', 'HTTP', 'Duration', 'Message', { label: 'Details', hidden: true }]}
+          rows={calls.items}
+          empty={filtered ? 'No calls match these filters.' : 'No calls yet. Calls appear when travelers search attendees, pick list items, or requests notify a connector.'}
+        >
+          {(call) => {
+            const open = expanded.includes(call.id);
+            const detailId = `call-${call.id}-detail`;
+            return (
+              <Fragment key={call.id}>
                 <tr>
-                  <th scope="col">Started</th>
-                  <th scope="col">Service</th>
-                  <th scope="col">Connector</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">HTTP</th>
-                  <th scope="col">Duration</th>
-                  <th scope="col">Message</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Details</span>
-                  </th>
+                  <td className="nowrap">
+                    <DateTime value={call.startedAt} />
+                  </td>
+                  <td>{serviceLabel(call.service)}</td>
+                  <td>{connectorName(call.connectorId)}</td>
+                  <td>
+                    <OutcomeBadge outcome={call.outcome} />
+                  </td>
+                  <td className="mono">{call.httpStatus ?? '—'}</td>
+                  <td className="nowrap">{call.durationMs} ms</td>
+                  <td className="details">{call.message}</td>
+                  <td className="cell-actions">
+                    <button
+                      type="button"
+                      className="button button-small"
+                      aria-expanded={open}
+                      aria-controls={open ? detailId : undefined}
+                      aria-label={`${open ? 'Hide' : 'Show'} details of call ${call.id}`}
+                      onClick={() => toggle(call.id)}
+                    >
+                      {open ? 'Hide' : 'Details'}
+                    </button>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {items.length === 0 ? (
-                  <tr>
-                    <td colSpan={8} className="empty">
-                      {filtered ? 'No calls match these filters.' : 'No calls yet. Calls appear when travelers search attendees, pick list items, or requests notify a connector.'}
+                {open ? (
+                  <tr className="call-detail" id={detailId}>
+                    <td colSpan={8}>
+                      <CallDetail call={call} connector={connectorName(call.connectorId)} />
                     </td>
                   </tr>
                 ) : null}
-                {items.map((call) => {
-                  const open = expanded.includes(call.id);
-                  const detailId = `call-${call.id}-detail`;
-                  return (
-                    <Fragment key={call.id}>
-                      <tr>
-                        <td className="nowrap">
-                          <DateTime value={call.startedAt} />
-                        </td>
-                        <td>{serviceLabel(call.service)}</td>
-                        <td>{connectorName(call.connectorId)}</td>
-                        <td>
-                          <OutcomeBadge outcome={call.outcome} />
-                        </td>
-                        <td className="mono">{call.httpStatus ?? '—'}</td>
-                        <td className="nowrap">{call.durationMs} ms</td>
-                        <td className="details">{call.message}</td>
-                        <td className="cell-actions">
-                          <button
-                            type="button"
-                            className="button button-small"
-                            aria-expanded={open}
-                            aria-controls={open ? detailId : undefined}
-                            aria-label={`${open ? 'Hide' : 'Show'} details of call ${call.id}`}
-                            onClick={() => toggle(call.id)}
-                          >
-                            {open ? 'Hide' : 'Details'}
-                          </button>
-                        </td>
-                      </tr>
-                      {open ? (
-                        <tr className="call-detail" id={detailId}>
-                          <td colSpan={8}>
-                            <CallDetail call={call} connector={connectorName(call.connectorId)} />
-                          </td>
-                        </tr>
-                      ) : null}
-                    </Fragment>
-                  );
-                })}
-              </tbody>
-            </table>
-            {nextBefore !== null ? (
-              <div className="actions">
-                <button type="button" className="button" disabled={loadingOlder} onClick={() => void loadOlder()}>
-                  {loadingOlder ? 'Loading…' : 'Show Older Calls'}
-                </button>
-              </div>
-            ) : null}
-          </>
-        ) : null}
+              </Fragment>
+            );
+          }}
+        </DataTable>
+        <ShowOlder pages={calls} label="Show Older Calls" />
       </div>
-    </section>
+    </CompanyFrame>
   );
 }
 
@@ -233,39 +185,32 @@ const STATUS_LABELS: Record<NotificationStatus, string> = { PENDING: 'Pending', 
 /** Event Notifications: the company's queue, in order; a failed notification can be put back in it. */
 export function EventNotificationsPage({ companyId }: { companyId: string }) {
   const [status, setStatus] = useState<NotificationStatus | ''>('');
-  const [generation, setGeneration] = useState(0);
-  const notifications = useLoader(`notifications:${companyId}:${status}:${generation}`, () => api.listNotifications(companyId, status === '' ? undefined : status));
+  const notifications = useLoader(`notifications:${companyId}:${status}`, () => api.listNotifications(companyId, status === '' ? undefined : status));
   const connectors = useLoader(`connectors:${companyId}`, () => api.listConnectors(companyId));
-  const [retrying, setRetrying] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const retrying = useSubmission();
 
-  async function retry(notification: EventNotification): Promise<void> {
-    setRetrying(notification.id);
-    setError(null);
-    setNotice(null);
-    try {
-      await api.retryNotification(companyId, notification.id);
-      setNotice('The notification is back in the queue, at its place; it is sent again shortly.');
-      setGeneration((value) => value + 1);
-    } catch (cause) {
-      setError(errorMessage(cause));
-    } finally {
-      setRetrying(null);
-    }
+  function retry(notification: EventNotification): Promise<void> {
+    return retrying.submit(
+      async () => {
+        await api.retryNotification(companyId, notification.id);
+        retrying.setNotice('The notification is back in the queue, at its place; it is sent again shortly.');
+        notifications.reload();
+      },
+      { what: notification.id },
+    );
   }
 
   const connectorName = (id: string | undefined) => (id === undefined ? '—' : (connectors.data?.find((connector) => connector.id === id)?.name ?? id));
-  const items: EventNotification[] = notifications.data ?? [];
   return (
-    <section>
-      <PageHeader title="Event Notifications" crumbs={CRUMBS}>
-        <button type="button" className="button" onClick={() => setGeneration((value) => value + 1)}>
-          Refresh
-        </button>
-      </PageHeader>
-      <CompanyLine companyId={companyId} picker={paths.notificationsPicker()} />
-      <Notice message={notice} />
+    <CompanyFrame
+      companyId={companyId}
+      title="Event Notifications"
+      crumbs={WEB_SERVICES_CRUMBS}
+      picker={paths.notificationsPicker()}
+      uuid
+      actions={<RefreshButton onRefresh={notifications.reload} />}
+    >
+      <Notice message={retrying.notice} />
       <div className="card">
         <p className="lead">
           Requests entering an External Validation step notify the step’s connector. Notifications are sent one at a time per company, in
@@ -279,69 +224,48 @@ export function EventNotificationsPage({ companyId }: { companyId: string }) {
             onChange={setStatus}
           />
         </div>
-        <ErrorBanner message={notifications.error ?? error} />
-        {notifications.loading && notifications.data === undefined ? <Loading what="notifications" /> : null}
-        {notifications.data !== undefined ? (
-          <table className="table table-compact">
-            <caption className="visually-hidden">Event notifications</caption>
-            <thead>
-              <tr>
-                <th scope="col">Queued</th>
-                <th scope="col">Request</th>
-                <th scope="col">Event Type</th>
-                <th scope="col">Connector</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Next Attempt or Failed</th>
-                <th scope="col">Last Error</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.length === 0 ? (
-                <tr>
-                  <td colSpan={9} className="empty">
-                    {status === '' ? 'The queue is empty: every notification was delivered.' : `No ${STATUS_LABELS[status].toLowerCase()} notifications.`}
-                  </td>
-                </tr>
-              ) : null}
-              {items.map((notification) => (
-                <tr key={notification.id}>
-                  <td className="nowrap">
-                    <DateTime value={notification.createdAt} />
-                  </td>
-                  <td className="mono small">{notification.requestId}</td>
-                  <td className="small">{notification.eventType}</td>
-                  <td>{connectorName(notification.connectorId)}</td>
-                  <td>
-                    <Badge tone={notification.status === 'FAILED' ? 'danger' : 'warning'}>{STATUS_LABELS[notification.status] ?? notification.status}</Badge>
-                  </td>
-                  <td>{notification.attempts}</td>
-                  <td className="nowrap">
-                    <DateTime value={notification.status === 'FAILED' ? notification.failedAt : notification.nextAttemptAt} />
-                  </td>
-                  <td className="details">{notification.lastError ?? <span className="muted">—</span>}</td>
-                  <td className="cell-actions">
-                    {notification.status === 'FAILED' ? (
-                      <button
-                        type="button"
-                        className="button button-small"
-                        aria-label={`Retry the notification of request ${notification.requestId}`}
-                        disabled={retrying !== null}
-                        onClick={() => void retry(notification)}
-                      >
-                        {retrying === notification.id ? 'Retrying…' : 'Retry'}
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
+        <ErrorBanner message={notifications.error ?? retrying.error} />
+        <Loading what="notifications" loader={notifications} />
+        <DataTable
+          className="table table-compact"
+          caption="Event notifications"
+          columns={['Queued', 'Request', 'Event Type', 'Connector', 'Status', 'Attempts', 'Next Attempt or Failed', 'Last Error', ACTIONS]}
+          rows={notifications.data}
+          empty={status === '' ? 'The queue is empty: every notification was delivered.' : `No ${STATUS_LABELS[status].toLowerCase()} notifications.`}
+        >
+          {(notification) => (
+            <tr key={notification.id}>
+              <td className="nowrap">
+                <DateTime value={notification.createdAt} />
+              </td>
+              <td className="mono small">{notification.requestId}</td>
+              <td className="small">{notification.eventType}</td>
+              <td>{connectorName(notification.connectorId)}</td>
+              <td>
+                <Badge tone={notification.status === 'FAILED' ? 'danger' : 'warning'}>{STATUS_LABELS[notification.status] ?? notification.status}</Badge>
+              </td>
+              <td>{notification.attempts}</td>
+              <td className="nowrap">
+                <DateTime value={notification.status === 'FAILED' ? notification.failedAt : notification.nextAttemptAt} />
+              </td>
+              <td className="details">{notification.lastError ?? <span className="muted">—</span>}</td>
+              <td className="cell-actions">
+                {notification.status === 'FAILED' ? (
+                  <button
+                    type="button"
+                    className="button button-small"
+                    aria-label={`Retry the notification of request ${notification.requestId}`}
+                    disabled={retrying.busy}
+                    onClick={() => void retry(notification)}
+                  >
+                    {retrying.pending === notification.id ? 'Retrying…' : 'Retry'}
+                  </button>
+                ) : null}
+              </td>
+            </tr>
+          )}
+        </DataTable>
       </div>
-    </section>
+    </CompanyFrame>
   );
 }

@@ -1,84 +1,56 @@
 // Operator pages: Companies, and per company its settings, Safe List and Users.
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
+import { EDITION_LABELS, EDITIONS, ROLE_LABELS, ROLES, api, type Company, type Edition, type Role, type SafeHost } from '../api.ts';
 import {
-  ApiError,
-  EDITION_LABELS,
-  EDITIONS,
-  ROLE_LABELS,
-  ROLES,
-  api,
-  errorMessage,
-  type Company,
-  type Edition,
-  type Role,
-  type SafeHost,
-} from '../api.ts';
-import {
+  ACTIONS,
+  CardForm,
   CheckboxField,
   ConfirmDialog,
+  DataTable,
   DateTime,
   ErrorBanner,
+  FormActions,
   Loading,
   Notice,
   PageHeader,
   SelectField,
+  Tabs,
   TextField,
   useLoader,
-  type Crumb, CardForm } from '../components.tsx';
-import { Link, paths, useLocation } from '../router.tsx';
+  type Crumb,
+} from '../components.tsx';
+import { useConfirmation, useEditor, type FieldErrors } from '../forms.ts';
+import { Link, paths } from '../router.tsx';
 
 const EDITION_OPTIONS = EDITIONS.map((edition) => ({ value: edition, label: EDITION_LABELS[edition] }));
 const COMPANIES_CRUMBS: Crumb[] = [{ label: 'Administration' }, { label: 'Companies', to: paths.companies() }];
 
-/** Field errors keyed by API field name, plus a general message. */
-function splitError(cause: unknown, fields: readonly string[]): { field: Record<string, string>; general: string | null } {
-  if (cause instanceof ApiError && cause.field !== undefined && fields.includes(cause.field)) {
-    return { field: { [cause.field]: cause.message }, general: null };
-  }
-  return { field: {}, general: errorMessage(cause) };
+/** The editable settings of a company (of a new one for null). */
+function settingsOf(company: Company | null): { name: string; edition: Edition; developmentPartner: boolean } {
+  return { name: company?.name ?? '', edition: company?.edition ?? 'STANDARD', developmentPartner: company?.developmentPartner ?? false };
 }
 
 /** Companies: the list and the create form. */
 export function CompaniesPage() {
   const companies = useLoader('companies', () => api.listCompanies());
-  const [name, setName] = useState('');
-  const [edition, setEdition] = useState<Edition>('STANDARD');
-  const [developmentPartner, setDevelopmentPartner] = useState(false);
-  const [entityId, setEntityId] = useState('');
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const editor = useEditor(() => ({ ...settingsOf(null), entityId: '' }), { fields: ['name', 'edition', 'entityId'] });
+  const { draft, fieldErrors } = editor;
 
-  async function create(): Promise<void> {
-    setError(null);
-    setNotice(null);
-    if (name.trim() === '') {
-      setFieldErrors({ name: 'Enter the company name.' });
-      return;
-    }
-    setFieldErrors({});
-    setBusy(true);
-    try {
-      const company = await api.createCompany({
-        name: name.trim(),
-        edition,
-        developmentPartner,
-        ...(entityId.trim() !== '' ? { entityId: entityId.trim() } : {}),
-      });
-      setNotice(`Company “${company.name}” created.`);
-      setName('');
-      setEntityId('');
-      setEdition('STANDARD');
-      setDevelopmentPartner(false);
-      companies.reload();
-    } catch (cause) {
-      const split = splitError(cause, ['name', 'edition', 'entityId']);
-      setFieldErrors(split.field);
-      setError(split.general);
-    } finally {
-      setBusy(false);
-    }
+  function create(): Promise<void> {
+    return editor.submit(
+      async () => {
+        const company = await api.createCompany({
+          name: draft.name.trim(),
+          edition: draft.edition,
+          developmentPartner: draft.developmentPartner,
+          ...(draft.entityId.trim() !== '' ? { entityId: draft.entityId.trim() } : {}),
+        });
+        editor.setNotice(`Company “${company.name}” created.`);
+        editor.start(null);
+        companies.reload();
+      },
+      { check: draft.name.trim() === '' ? { name: 'Enter the company name.' } : {} },
+    );
   }
 
   return (
@@ -86,83 +58,63 @@ export function CompaniesPage() {
       <PageHeader title="Companies" crumbs={[{ label: 'Administration' }]} />
       <ErrorBanner message={companies.error} />
       <div className="card">
-        {companies.loading && companies.data === undefined ? <Loading what="companies" /> : null}
-        {companies.data !== undefined ? (
-          <table className="table" aria-label="Companies">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Edition</th>
-                <th scope="col">Development Partner</th>
-                <th scope="col">Entity ID</th>
-                <th scope="col">Created</th>
-                <th scope="col">Manage</th>
-              </tr>
-            </thead>
-            <tbody>
-              {companies.data.length === 0 ? (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    No companies yet.
-                  </td>
-                </tr>
-              ) : null}
-              {companies.data.map((company) => (
-                <tr key={company.id}>
-                  <th scope="row">
-                    <Link to={paths.company(company.id)}>{company.name}</Link>
-                  </th>
-                  <td>{EDITION_LABELS[company.edition] ?? company.edition}</td>
-                  <td>{company.developmentPartner ? 'Yes' : 'No'}</td>
-                  <td className="mono">{company.entityId}</td>
-                  <td>
-                    <DateTime value={company.createdAt} />
-                  </td>
-                  <td className="nowrap">
-                    <span className="links">
-                    <Link to={paths.safeList(company.id)} aria-label={`Safe List of ${company.name}`}>
-                      Safe List
-                    </Link>
-                    <Link to={paths.users(company.id)} aria-label={`Users of ${company.name}`}>
-                      Users
-                    </Link>
-                    <Link to={paths.connectors(company.id)} aria-label={`Connectors of ${company.name}`}>
-                      Connectors
-                    </Link>
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
+        <Loading what="companies" loader={companies} />
+        <DataTable
+          aria-label="Companies"
+          columns={['Name', 'Edition', 'Development Partner', 'Entity ID', 'Created', 'Manage']}
+          rows={companies.data}
+          empty="No companies yet."
+        >
+          {(company) => (
+            <tr key={company.id}>
+              <th scope="row">
+                <Link to={paths.company(company.id)}>{company.name}</Link>
+              </th>
+              <td>{EDITION_LABELS[company.edition] ?? company.edition}</td>
+              <td>{company.developmentPartner ? 'Yes' : 'No'}</td>
+              <td className="mono">{company.entityId}</td>
+              <td>
+                <DateTime value={company.createdAt} />
+              </td>
+              <td className="nowrap">
+                <span className="links">
+                  <Link to={paths.safeList(company.id)} aria-label={`Safe List of ${company.name}`}>
+                    Safe List
+                  </Link>
+                  <Link to={paths.users(company.id)} aria-label={`Users of ${company.name}`}>
+                    Users
+                  </Link>
+                  <Link to={paths.connectors(company.id)} aria-label={`Connectors of ${company.name}`}>
+                    Connectors
+                  </Link>
+                </span>
+              </td>
+            </tr>
+          )}
+        </DataTable>
       </div>
       <CardForm aria-labelledby="create-company-heading" onSubmit={() => create()}>
         <h2 id="create-company-heading">Create company</h2>
-        <Notice message={notice} />
-        <ErrorBanner message={error} />
+        <Notice message={editor.notice} />
+        <ErrorBanner message={editor.error} />
         <div className="grid-2">
-          <TextField label="Company Name" value={name} onChange={setName} error={fieldErrors['name']} required />
-          <SelectField label="Edition" value={edition} options={EDITION_OPTIONS} onChange={setEdition} error={fieldErrors['edition']} />
+          <TextField label="Company Name" value={draft.name} onChange={(name) => editor.update({ name })} error={fieldErrors['name']} required />
+          <SelectField label="Edition" value={draft.edition} options={EDITION_OPTIONS} onChange={(edition) => editor.update({ edition })} error={fieldErrors['edition']} />
           <TextField
             label="Entity ID"
-            value={entityId}
-            onChange={setEntityId}
+            value={draft.entityId}
+            onChange={(entityId) => editor.update({ entityId })}
             error={fieldErrors['entityId']}
             hint="Optional; generated when left blank."
           />
           <CheckboxField
             label="Development Partner"
-            checked={developmentPartner}
-            onChange={setDevelopmentPartner}
+            checked={draft.developmentPartner}
+            onChange={(developmentPartner) => editor.update({ developmentPartner })}
             hint="At Professional editions, Web Services Administrators and admins of Development Partner companies may manage connectors."
           />
         </div>
-        <div className="actions">
-          <button type="submit" className="button button-primary" disabled={busy}>
-            Create Company
-          </button>
-        </div>
+        <FormActions label="Create Company" disabled={editor.busy} />
       </CardForm>
     </section>
   );
@@ -177,8 +129,7 @@ function useCompany(companyId: string) {
 }
 
 /** Title, breadcrumbs and tabs shared by the per-company pages. */
-function CompanyFrame(props: { companyId: string; company: Company | null | undefined; title: string; children: ReactNode }) {
-  const { path } = useLocation();
+function CompanySettingsFrame(props: { companyId: string; company: Company | null | undefined; title: string; children: ReactNode }) {
   const tabs = [
     { label: 'Settings', to: paths.company(props.companyId) },
     { label: 'Safe List', to: paths.safeList(props.companyId) },
@@ -189,17 +140,7 @@ function CompanyFrame(props: { companyId: string; company: Company | null | unde
   return (
     <section>
       <PageHeader title={`${props.title}: ${name}`} crumbs={COMPANIES_CRUMBS} />
-      <nav aria-label="Company pages" className="tabs">
-        <ul>
-          {tabs.map((tab) => (
-            <li key={tab.to}>
-              <Link to={tab.to} className={path === tab.to ? 'tab is-current' : 'tab'} aria-current={path === tab.to ? 'page' : undefined}>
-                {tab.label}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <Tabs label="Company pages" tabs={tabs} exact />
       {props.company === null ? <ErrorBanner message="There is no company with this ID." /> : props.children}
     </section>
   );
@@ -208,52 +149,33 @@ function CompanyFrame(props: { companyId: string; company: Company | null | unde
 /** A company's settings: name, edition, Development Partner. */
 export function CompanySettingsPage({ companyId }: { companyId: string }) {
   const company = useCompany(companyId);
-  const [name, setName] = useState('');
-  const [edition, setEdition] = useState<Edition>('STANDARD');
-  const [developmentPartner, setDevelopmentPartner] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const editor = useEditor(settingsOf, { fields: ['name', 'edition', 'developmentPartner'] });
+  const { draft, fieldErrors, start } = editor;
 
   const loaded = company.data;
   useEffect(() => {
-    if (loaded === undefined || loaded === null) return;
-    setName(loaded.name);
-    setEdition(loaded.edition);
-    setDevelopmentPartner(loaded.developmentPartner);
-  }, [loaded]);
+    if (loaded !== undefined && loaded !== null) start(loaded);
+  }, [loaded, start]);
 
-  async function save(): Promise<void> {
-    setError(null);
-    setNotice(null);
-    if (name.trim() === '') {
-      setFieldErrors({ name: 'Enter the company name.' });
-      return;
-    }
-    setFieldErrors({});
-    setBusy(true);
-    try {
-      const updated = await api.updateCompany(companyId, { name: name.trim(), edition, developmentPartner });
-      company.setData(updated);
-      setNotice('Company saved.');
-    } catch (cause) {
-      const split = splitError(cause, ['name', 'edition', 'developmentPartner']);
-      setFieldErrors(split.field);
-      setError(split.general);
-    } finally {
-      setBusy(false);
-    }
+  function save(): Promise<void> {
+    return editor.submit(
+      async () => {
+        const updated = await api.updateCompany(companyId, { name: draft.name.trim(), edition: draft.edition, developmentPartner: draft.developmentPartner });
+        company.setData(updated);
+        editor.setNotice('Company saved.');
+      },
+      { check: draft.name.trim() === '' ? { name: 'Enter the company name.' } : {} },
+    );
   }
 
   return (
-    <CompanyFrame companyId={companyId} company={company.data} title="Company">
+    <CompanySettingsFrame companyId={companyId} company={company.data} title="Company">
       <ErrorBanner message={company.error} />
-      {company.loading && company.data === undefined ? <Loading what="company" /> : null}
+      <Loading what="company" loader={company} />
       {loaded !== undefined && loaded !== null ? (
         <CardForm onSubmit={() => save()}>
-          <Notice message={notice} />
-          <ErrorBanner message={error} />
+          <Notice message={editor.notice} />
+          <ErrorBanner message={editor.error} />
           <dl className="facts">
             <dt>Entity ID</dt>
             <dd className="mono">{loaded.entityId}</dd>
@@ -265,18 +187,14 @@ export function CompanySettingsPage({ companyId }: { companyId: string }) {
             </dd>
           </dl>
           <div className="grid-2">
-            <TextField label="Company Name" value={name} onChange={setName} error={fieldErrors['name']} required />
-            <SelectField label="Edition" value={edition} options={EDITION_OPTIONS} onChange={setEdition} error={fieldErrors['edition']} />
-            <CheckboxField label="Development Partner" checked={developmentPartner} onChange={setDevelopmentPartner} />
+            <TextField label="Company Name" value={draft.name} onChange={(name) => editor.update({ name })} error={fieldErrors['name']} required />
+            <SelectField label="Edition" value={draft.edition} options={EDITION_OPTIONS} onChange={(edition) => editor.update({ edition })} error={fieldErrors['edition']} />
+            <CheckboxField label="Development Partner" checked={draft.developmentPartner} onChange={(developmentPartner) => editor.update({ developmentPartner })} />
           </div>
-          <div className="actions">
-            <button type="submit" className="button button-primary" disabled={busy}>
-              Save
-            </button>
-          </div>
+          <FormActions label="Save" disabled={editor.busy} />
         </CardForm>
       ) : null}
-    </CompanyFrame>
+    </CompanySettingsFrame>
   );
 }
 
@@ -284,128 +202,74 @@ export function CompanySettingsPage({ companyId }: { companyId: string }) {
 export function SafeListPage({ companyId }: { companyId: string }) {
   const company = useCompany(companyId);
   const hosts = useLoader<SafeHost[]>(`safe-list:${companyId}`, () => api.listSafeHosts(companyId));
-  const [host, setHost] = useState('');
-  const [hostError, setHostError] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [removing, setRemoving] = useState<string | null>(null);
-  const [removeError, setRemoveError] = useState<string | null>(null);
+  const editor = useEditor(() => ({ host: '' }), { fields: ['host'] });
+  const removal = useConfirmation(async (host: string) => {
+    await api.removeSafeHost(companyId, host);
+    editor.setNotice(`${host} removed from the safe list.`);
+    hosts.reload();
+  });
 
-  async function add(): Promise<void> {
-    setError(null);
-    setNotice(null);
-    setHostError(undefined);
-    if (host.trim() === '') {
-      setHostError('Enter a host name, for example connector.example.com.');
-      return;
-    }
-    setBusy(true);
-    try {
-      const added = await api.addSafeHost(companyId, host.trim());
-      setNotice(`${added.host} added to the safe list.`);
-      setHost('');
-      hosts.reload();
-    } catch (cause) {
-      if (cause instanceof ApiError && cause.field === 'host') setHostError(cause.message);
-      else setError(errorMessage(cause));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function remove(target: string): Promise<void> {
-    setBusy(true);
-    setRemoveError(null);
-    try {
-      await api.removeSafeHost(companyId, target);
-      setRemoving(null);
-      setNotice(`${target} removed from the safe list.`);
-      hosts.reload();
-    } catch (cause) {
-      setRemoveError(errorMessage(cause));
-    } finally {
-      setBusy(false);
-    }
+  function add(): Promise<void> {
+    const host = editor.draft.host.trim();
+    return editor.submit(
+      async () => {
+        const added = await api.addSafeHost(companyId, host);
+        editor.setNotice(`${added.host} added to the safe list.`);
+        editor.start(null);
+        hosts.reload();
+      },
+      { check: host === '' ? { host: 'Enter a host name, for example connector.example.com.' } : {} },
+    );
   }
 
   return (
-    <CompanyFrame companyId={companyId} company={company.data} title="Safe List">
+    <CompanySettingsFrame companyId={companyId} company={company.data} title="Safe List">
       <p className="muted">
         Connectors of this company may only be called on hosts of this list (Concur's whitelisting of partner endpoint servers).
       </p>
-      <Notice message={notice} />
-      <ErrorBanner message={hosts.error ?? error} />
+      <Notice message={editor.notice} />
+      <ErrorBanner message={hosts.error ?? editor.error} />
       <div className="card">
-        {hosts.loading && hosts.data === undefined ? <Loading what="safe list" /> : null}
-        {hosts.data !== undefined ? (
-          <table className="table" aria-label="Safe list">
-            <thead>
-              <tr>
-                <th scope="col">Host</th>
-                <th scope="col">Added</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {hosts.data.length === 0 ? (
-                <tr>
-                  <td colSpan={3} className="empty">
-                    No hosts on the safe list.
-                  </td>
-                </tr>
-              ) : null}
-              {hosts.data.map((item) => (
-                <tr key={item.host}>
-                  <th scope="row" className="mono">
-                    {item.host}
-                  </th>
-                  <td>
-                    <DateTime value={item.createdAt} />
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="button button-small"
-                      aria-label={`Remove ${item.host}`}
-                      onClick={() => {
-                        setRemoveError(null);
-                        setRemoving(item.host);
-                      }}
-                    >
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
+        <Loading what="safe list" loader={hosts} />
+        <DataTable aria-label="Safe list" columns={['Host', 'Added', ACTIONS]} rows={hosts.data} empty="No hosts on the safe list.">
+          {(item) => (
+            <tr key={item.host}>
+              <th scope="row" className="mono">
+                {item.host}
+              </th>
+              <td>
+                <DateTime value={item.createdAt} />
+              </td>
+              <td>
+                <button type="button" className="button button-small" aria-label={`Remove ${item.host}`} onClick={() => removal.ask(item.host)}>
+                  Remove
+                </button>
+              </td>
+            </tr>
+          )}
+        </DataTable>
       </div>
       <CardForm className="card inline-form" onSubmit={() => add()}>
-        <TextField label="Host" value={host} onChange={setHost} error={hostError} placeholder="connector.example.com" required />
-        <button type="submit" className="button button-primary" disabled={busy}>
+        <TextField
+          label="Host"
+          value={editor.draft.host}
+          onChange={(host) => editor.update({ host })}
+          error={editor.fieldErrors['host']}
+          placeholder="connector.example.com"
+          required
+        />
+        <button type="submit" className="button button-primary" disabled={editor.busy}>
           Add Host
         </button>
       </CardForm>
-      {removing !== null ? (
-        <ConfirmDialog
-          title="Remove host?"
-          confirmLabel="Remove"
-          danger
-          busy={busy}
-          error={removeError}
-          onCancel={() => setRemoving(null)}
-          onConfirm={() => void remove(removing)}
-        >
+      <ConfirmDialog confirmation={removal} title="Remove host?" confirmLabel="Remove" danger>
+        {(host) => (
           <p>
-            Connectors on <span className="mono">{removing}</span> will no longer be callable for this company.
+            Connectors on <span className="mono">{host}</span> will no longer be callable for this company.
           </p>
-        </ConfirmDialog>
-      ) : null}
-    </CompanyFrame>
+        )}
+      </ConfirmDialog>
+    </CompanySettingsFrame>
   );
 }
 
@@ -413,91 +277,57 @@ export function SafeListPage({ companyId }: { companyId: string }) {
 export function UsersPage({ companyId }: { companyId: string }) {
   const company = useCompany(companyId);
   const users = useLoader(`users:${companyId}`, () => api.listUsers(companyId));
-  const [loginId, setLoginId] = useState('');
-  const [name, setName] = useState('');
-  const [password, setPassword] = useState('');
-  const [roles, setRoles] = useState<Role[]>([]);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  // A roles error has no field of its own: it is shown in the banner.
+  const editor = useEditor(() => ({ loginId: '', name: '', password: '', roles: [] as Role[] }), { fields: ['loginId', 'name', 'password'] });
+  const { draft, fieldErrors } = editor;
 
-  async function create(): Promise<void> {
-    setError(null);
-    setNotice(null);
-    const problems: Record<string, string> = {};
-    if (loginId.trim() === '') problems['loginId'] = 'Enter a Login ID.';
-    if (name.trim() === '') problems['name'] = 'Enter the user’s name.';
-    if (password === '') problems['password'] = 'Enter an initial password.';
-    setFieldErrors(problems);
-    if (Object.keys(problems).length > 0) return;
-    setBusy(true);
-    try {
-      const user = await api.createUser(companyId, { loginId: loginId.trim(), name: name.trim(), password, roles });
-      setNotice(`User ${user.loginId} created.`);
-      setLoginId('');
-      setName('');
-      setPassword('');
-      setRoles([]);
-      users.reload();
-    } catch (cause) {
-      const split = splitError(cause, ['loginId', 'name', 'password', 'roles']);
-      setFieldErrors(split.field);
-      setError(split.general ?? (split.field['roles'] !== undefined ? split.field['roles'] : null));
-    } finally {
-      setBusy(false);
-    }
+  function create(): Promise<void> {
+    const check: FieldErrors = {};
+    if (draft.loginId.trim() === '') check['loginId'] = 'Enter a Login ID.';
+    if (draft.name.trim() === '') check['name'] = 'Enter the user’s name.';
+    if (draft.password === '') check['password'] = 'Enter an initial password.';
+    return editor.submit(
+      async () => {
+        const user = await api.createUser(companyId, { loginId: draft.loginId.trim(), name: draft.name.trim(), password: draft.password, roles: draft.roles });
+        editor.setNotice(`User ${user.loginId} created.`);
+        editor.start(null);
+        users.reload();
+      },
+      { check },
+    );
   }
 
   return (
-    <CompanyFrame companyId={companyId} company={company.data} title="Users">
+    <CompanySettingsFrame companyId={companyId} company={company.data} title="Users">
       <ErrorBanner message={users.error} />
       <div className="card">
-        {users.loading && users.data === undefined ? <Loading what="users" /> : null}
-        {users.data !== undefined ? (
-          <table className="table" aria-label="Users">
-            <thead>
-              <tr>
-                <th scope="col">Login ID</th>
-                <th scope="col">Name</th>
-                <th scope="col">Roles</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.length === 0 ? (
-                <tr>
-                  <td colSpan={3} className="empty">
-                    No users yet.
-                  </td>
-                </tr>
-              ) : null}
-              {users.data.map((user) => (
-                <tr key={user.id}>
-                  <th scope="row">{user.loginId}</th>
-                  <td>{user.name}</td>
-                  <td>
-                    {(user.roles ?? []).map((role) => ROLE_LABELS[role as Role] ?? role).join(', ') || (
-                      <span className="muted">None</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
+        <Loading what="users" loader={users} />
+        <DataTable aria-label="Users" columns={['Login ID', 'Name', 'Roles']} rows={users.data} empty="No users yet.">
+          {(user) => (
+            <tr key={user.id}>
+              <th scope="row">{user.loginId}</th>
+              <td>{user.name}</td>
+              <td>
+                {(user.roles ?? []).map((role) => ROLE_LABELS[role as Role] ?? role).join(', ') || (
+                  <span className="muted">None</span>
+                )}
+              </td>
+            </tr>
+          )}
+        </DataTable>
       </div>
       <CardForm aria-labelledby="create-user-heading" onSubmit={() => create()}>
         <h2 id="create-user-heading">Create user</h2>
-        <Notice message={notice} />
-        <ErrorBanner message={error} />
+        <Notice message={editor.notice} />
+        <ErrorBanner message={editor.error} />
         <div className="grid-2">
-          <TextField label="Login ID" value={loginId} onChange={setLoginId} error={fieldErrors['loginId']} required autoComplete="off" />
-          <TextField label="Full Name" value={name} onChange={setName} error={fieldErrors['name']} required />
+          <TextField label="Login ID" value={draft.loginId} onChange={(loginId) => editor.update({ loginId })} error={fieldErrors['loginId']} required autoComplete="off" />
+          <TextField label="Full Name" value={draft.name} onChange={(name) => editor.update({ name })} error={fieldErrors['name']} required />
           <TextField
             label="Password"
             type="password"
-            value={password}
-            onChange={setPassword}
+            value={draft.password}
+            onChange={(password) => editor.update({ password })}
             error={fieldErrors['password']}
             required
             autoComplete="new-password"
@@ -510,18 +340,14 @@ export function UsersPage({ companyId }: { companyId: string }) {
               <CheckboxField
                 key={role}
                 label={ROLE_LABELS[role]}
-                checked={roles.includes(role)}
-                onChange={(on) => setRoles((current) => (on ? [...current, role] : current.filter((r) => r !== role)))}
+                checked={draft.roles.includes(role)}
+                onChange={(on) => editor.update({ roles: on ? [...draft.roles, role] : draft.roles.filter((r) => r !== role) })}
               />
             ))}
           </div>
         </fieldset>
-        <div className="actions">
-          <button type="submit" className="button button-primary" disabled={busy}>
-            Create User
-          </button>
-        </div>
+        <FormActions label="Create User" disabled={editor.busy} />
       </CardForm>
-    </CompanyFrame>
+    </CompanySettingsFrame>
   );
 }

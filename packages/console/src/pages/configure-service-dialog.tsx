@@ -1,9 +1,7 @@
 // The "Configure Service" window: endpoint, the Active (Enabled) check box and the service's own settings.
 import { useState } from 'react';
 import {
-  ApiError,
   api,
-  errorMessage,
   WORKFLOW_STEP_LABELS,
   WORKFLOW_STEPS,
   type AttendeeType,
@@ -13,7 +11,8 @@ import {
   type Workflow,
   type WorkflowStep,
 } from '../api.ts';
-import { CheckboxField, ErrorBanner, Loading, Modal, SelectField, TextField, useLoader, type Loaded } from '../components.tsx';
+import { CheckboxField, DataTable, ErrorBanner, Loading, Modal, SelectField, TextField, useLoader, type Loaded } from '../components.tsx';
+import { useSubmission, type FieldErrors } from '../forms.ts';
 
 /** Example endpoints (from Concur's documentation) shown as placeholders. */
 const ENDPOINT_EXAMPLES: Record<ServiceKey, string> = {
@@ -141,10 +140,9 @@ export function ConfigureServiceDialog(props: {
   const [endpoint, setEndpoint] = useState(service.endpoint ?? '');
   const [active, setActive] = useState(service.active);
   const [draft, setDraft] = useState<SettingsDraft>(() => draftFrom(asRecord(service.settings)));
-  const [endpointError, setEndpointError] = useState<string | undefined>(undefined);
-  const [settingsError, setSettingsError] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  // A settings error from the server names `settings` or one inside it (`settings.lists.0.name`).
+  const submission = useSubmission({ fields: (field) => (field === 'endpoint' ? 'endpoint' : field.startsWith('settings') ? 'settings' : undefined) });
+  const { busy, fieldErrors } = submission;
   // What the settings pick from: attendee types (any company user may list them) and workflows (Request and connector administrators).
   const kind = service.service;
   const attendeeTypes = useLoader(`configure-attendee-types:${props.companyId}:${kind}`, () =>
@@ -158,33 +156,18 @@ export function ConfigureServiceDialog(props: {
     setDraft((current) => ({ ...current, ...patch }));
   }
 
-  async function save(): Promise<void> {
-    setError(null);
-    setEndpointError(undefined);
-    setSettingsError(undefined);
-    if (endpoint.trim() === '') {
-      setEndpointError(`Enter the endpoint path on the host, for example ${ENDPOINT_EXAMPLES[service.service]}.`);
-      return;
-    }
+  function save(): Promise<void> {
     const settings = settingsFrom(service.service, draft);
-    if (typeof settings === 'string') {
-      setSettingsError(settings);
-      return;
-    }
-    setBusy(true);
-    try {
-      const connector = await api.configureService(props.companyId, props.connector.id, service.service, {
-        endpoint: endpoint.trim(),
-        active,
-        settings,
-      });
-      props.onSaved(connector);
-    } catch (cause) {
-      if (cause instanceof ApiError && cause.field === 'endpoint') setEndpointError(cause.message);
-      else if (cause instanceof ApiError && cause.field !== undefined && cause.field.startsWith('settings')) setSettingsError(cause.message);
-      else setError(errorMessage(cause));
-      setBusy(false);
-    }
+    const check: FieldErrors = {};
+    if (endpoint.trim() === '') check['endpoint'] = `Enter the endpoint path on the host, for example ${ENDPOINT_EXAMPLES[service.service]}.`;
+    else if (typeof settings === 'string') check['settings'] = settings;
+    return submission.submit(
+      async () => {
+        if (typeof settings === 'string') return; // the check stopped it
+        props.onSaved(await api.configureService(props.companyId, props.connector.id, service.service, { endpoint: endpoint.trim(), active, settings }));
+      },
+      { check },
+    );
   }
 
   return (
@@ -207,13 +190,13 @@ export function ConfigureServiceDialog(props: {
       <p className="dialog-lead">
         <strong>{service.label}</strong> on <span className="mono">{props.connector.hostName}</span>
       </p>
-      <ErrorBanner message={error} />
+      <ErrorBanner message={submission.error} />
       <TextField
         label="Endpoint"
         value={endpoint}
         onChange={setEndpoint}
         placeholder={ENDPOINT_EXAMPLES[service.service]}
-        error={endpointError}
+        error={fieldErrors['endpoint']}
         required
         hint={
           <>
@@ -234,7 +217,7 @@ export function ConfigureServiceDialog(props: {
         draft={draft}
         update={update}
         active={active}
-        error={settingsError}
+        error={fieldErrors['settings']}
         attendeeTypes={attendeeTypes}
         workflows={workflows}
       />
@@ -328,7 +311,7 @@ function AttendeeTypesEditor(props: {
         Travelers’ searches for attendees of the types picked go to this connector. These types will not allow manually created attendees.
       </p>
       <ErrorBanner message={props.types.error} />
-      {props.types.loading && props.types.data === undefined ? <Loading what="attendee types" /> : null}
+      <Loading what="attendee types" loader={props.types} />
       {props.types.data !== undefined && types.length === 0 ? (
         <p className="muted small">The company has no attendee types yet. Create them under Request Administration &gt; Attendee Types first.</p>
       ) : null}
@@ -370,6 +353,11 @@ function WorkflowPicker(props: {
   const known = (id: string) => workflows.some((workflow) => workflow.id.toLowerCase() === id.toLowerCase());
   const unknown = props.workflows.data === undefined ? [] : rows.filter((row) => !known(row.workflowId));
   const rowOf = (id: string) => rows.find((row) => row.workflowId.toLowerCase() === id.toLowerCase());
+  // The company's workflows, then those configured earlier that it no longer has.
+  const tableRows = [
+    ...workflows.map((workflow) => ({ workflowId: workflow.id, workflow, steps: rowOf(workflow.id)?.steps ?? [] })),
+    ...unknown.map((row) => ({ workflowId: row.workflowId, workflow: null, steps: row.steps })),
+  ];
   function toggle(id: string, on: boolean): void {
     const current = rowOf(id);
     const steps: WorkflowStep[] = on ? WORKFLOW_STEPS.filter((step) => step === 'SUBMIT' || current?.steps.includes(step)) : (current?.steps ?? []).filter((step) => step !== 'SUBMIT');
@@ -385,63 +373,44 @@ function WorkflowPicker(props: {
         is set in the workflow (Request Administration &gt; Workflows), with this connector as its approver.
       </p>
       <ErrorBanner message={props.workflows.error} />
-      {props.workflows.loading && props.workflows.data === undefined ? <Loading what="workflows" /> : null}
+      <Loading what="workflows" loader={props.workflows} />
       {props.workflows.data !== undefined && workflows.length === 0 && unknown.length === 0 ? (
         <p className="muted small">The company has no workflows yet. Create them under Request Administration &gt; Workflows first.</p>
       ) : null}
-      {workflows.length > 0 || unknown.length > 0 ? (
-        <table className="table table-compact table-inputs">
-          <caption className="visually-hidden">Workflows notifying the connector</caption>
-          <thead>
-            <tr>
-              <th scope="col">Workflow</th>
-              <th scope="col">External Validation Step</th>
-              <th scope="col" className="cell-center">
-                {WORKFLOW_STEP_LABELS.SUBMIT}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {workflows.map((workflow) => {
-              const usesConnector = workflow.steps.some((step) => step.approverType === 'CONNECTOR' && step.connectorId === props.connectorId);
-              return (
-                <tr key={workflow.id}>
-                  <th scope="row">
-                    {workflow.name}
-                    <div className="mono small muted">{workflow.id}</div>
-                  </th>
-                  <td className="small">{usesConnector ? 'Uses this connector' : <span className="muted">None with this connector</span>}</td>
-                  <td className="cell-center">
-                    <input
-                      type="checkbox"
-                      aria-label={`${WORKFLOW_STEP_LABELS.SUBMIT}, ${workflow.name}`}
-                      checked={rowOf(workflow.id)?.steps.includes('SUBMIT') ?? false}
-                      onChange={(event) => toggle(workflow.id, event.target.checked)}
-                    />
-                  </td>
-                </tr>
-              );
-            })}
-            {unknown.map((row) => (
-              <tr key={row.workflowId}>
-                <th scope="row">
-                  <span className="muted">Unknown workflow</span>
-                  <div className="mono small muted">{row.workflowId}</div>
-                </th>
-                <td className="small muted">—</td>
-                <td className="cell-center">
-                  <input
-                    type="checkbox"
-                    aria-label={`${WORKFLOW_STEP_LABELS.SUBMIT}, workflow ${row.workflowId}`}
-                    checked={row.steps.includes('SUBMIT')}
-                    onChange={(event) => toggle(row.workflowId, event.target.checked)}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <DataTable
+        className="table table-compact table-inputs"
+        caption="Workflows notifying the connector"
+        columns={['Workflow', 'External Validation Step', { label: WORKFLOW_STEP_LABELS.SUBMIT, className: 'cell-center' }]}
+        rows={tableRows.length > 0 ? tableRows : undefined}
+      >
+        {({ workflowId, workflow, steps }) => (
+          <tr key={workflowId}>
+            <th scope="row">
+              {workflow !== null ? workflow.name : <span className="muted">Unknown workflow</span>}
+              <div className="mono small muted">{workflowId}</div>
+            </th>
+            {workflow !== null ? (
+              <td className="small">
+                {workflow.steps.some((step) => step.approverType === 'CONNECTOR' && step.connectorId === props.connectorId) ? (
+                  'Uses this connector'
+                ) : (
+                  <span className="muted">None with this connector</span>
+                )}
+              </td>
+            ) : (
+              <td className="small muted">—</td>
+            )}
+            <td className="cell-center">
+              <input
+                type="checkbox"
+                aria-label={`${WORKFLOW_STEP_LABELS.SUBMIT}, ${workflow !== null ? workflow.name : `workflow ${workflowId}`}`}
+                checked={steps.includes('SUBMIT')}
+                onChange={(event) => toggle(workflowId, event.target.checked)}
+              />
+            </td>
+          </tr>
+        )}
+      </DataTable>
     </fieldset>
   );
 }
@@ -461,67 +430,56 @@ function ListsEditor(props: { draft: SettingsDraft; update: (patch: Partial<Sett
         </div>
       ) : null}
       {lists.length === 0 ? <p className="muted small">No lists configured. Click Add List to add one.</p> : null}
-      {lists.length > 0 ? (
-        <table className="table table-compact table-inputs">
-          <thead>
-            <tr>
-              <th scope="col">List Name</th>
-              <th scope="col">List Category</th>
-              <th scope="col">Language Code</th>
-              <th scope="col">Connected List Level</th>
-              <th scope="col">
-                <span className="visually-hidden">Remove</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {lists.map((row, index) => (
-              // Rows have no identity of their own; the index is their identity while editing.
-              <tr key={index}>
-                <td>
-                  <input aria-label={`List Name, list ${index + 1}`} value={row.name} onChange={(e) => setRow(index, { name: e.target.value })} />
-                </td>
-                <td>
-                  <input
-                    aria-label={`List Category, list ${index + 1}`}
-                    value={row.category}
-                    onChange={(e) => setRow(index, { category: e.target.value })}
-                  />
-                </td>
-                <td>
-                  <input
-                    aria-label={`Language Code, list ${index + 1}`}
-                    value={row.languageCode}
-                    placeholder="en"
-                    size={6}
-                    onChange={(e) => setRow(index, { languageCode: e.target.value })}
-                  />
-                </td>
-                <td>
-                  <input
-                    aria-label={`Connected List Level, list ${index + 1}`}
-                    value={row.level}
-                    inputMode="numeric"
-                    placeholder="—"
-                    size={4}
-                    onChange={(e) => setRow(index, { level: e.target.value })}
-                  />
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    className="button button-small"
-                    aria-label={`Remove list ${index + 1}`}
-                    onClick={() => props.update({ lists: lists.filter((_, i) => i !== index) })}
-                  >
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <DataTable
+        className="table table-compact table-inputs"
+        columns={['List Name', 'List Category', 'Language Code', 'Connected List Level', { label: 'Remove', hidden: true }]}
+        rows={lists.length > 0 ? lists : undefined}
+      >
+        {(row, index) => (
+          // Rows have no identity of their own; the index is their identity while editing.
+          <tr key={index}>
+            <td>
+              <input aria-label={`List Name, list ${index + 1}`} value={row.name} onChange={(e) => setRow(index, { name: e.target.value })} />
+            </td>
+            <td>
+              <input
+                aria-label={`List Category, list ${index + 1}`}
+                value={row.category}
+                onChange={(e) => setRow(index, { category: e.target.value })}
+              />
+            </td>
+            <td>
+              <input
+                aria-label={`Language Code, list ${index + 1}`}
+                value={row.languageCode}
+                placeholder="en"
+                size={6}
+                onChange={(e) => setRow(index, { languageCode: e.target.value })}
+              />
+            </td>
+            <td>
+              <input
+                aria-label={`Connected List Level, list ${index + 1}`}
+                value={row.level}
+                inputMode="numeric"
+                placeholder="—"
+                size={4}
+                onChange={(e) => setRow(index, { level: e.target.value })}
+              />
+            </td>
+            <td>
+              <button
+                type="button"
+                className="button button-small"
+                aria-label={`Remove list ${index + 1}`}
+                onClick={() => props.update({ lists: lists.filter((_, i) => i !== index) })}
+              >
+                Remove
+              </button>
+            </td>
+          </tr>
+        )}
+      </DataTable>
       <button
         type="button"
         className="button button-small"

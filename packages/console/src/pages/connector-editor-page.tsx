@@ -1,22 +1,14 @@
 // New / Modify application connector: System fields, Test Connection, Services, Deactivate, audit trail.
 import { useEffect, useState } from 'react';
-import {
-  ApiError,
-  api,
-  errorMessage,
-  type Connector,
-  type ConnectorFields,
-  type Service,
-  type TestConnectionResult,
-} from '../api.ts';
-import { Badge, ConfirmDialog, ErrorBanner, Loading, Notice, PageHeader, TextField, type Crumb, CardForm } from '../components.tsx';
+import { api, errorMessage, type Connector, type ConnectorFields, type Service, type TestConnectionResult } from '../api.ts';
+import { CardForm, ConfirmDialog, ErrorBanner, FlagBadge, Loading, Notice, PageHeader, TextField, type Crumb } from '../components.tsx';
+import { useConfirmation, useSubmission, type FieldErrors } from '../forms.ts';
 import { navigate, paths } from '../router.tsx';
 import { setFlash, useSession } from '../session.tsx';
 import { ConfigureServiceDialog } from './configure-service-dialog.tsx';
 import { AuditTrail, ServicesTable, TestResultBox, VerifiedIndicator } from './connector-parts.tsx';
 
 type FieldName = keyof ConnectorFields;
-type FieldErrors = Partial<Record<FieldName, string>>;
 
 const FIELD_NAMES: readonly FieldName[] = ['name', 'description', 'hostName', 'userName', 'password'];
 const EMPTY: ConnectorFields = { name: '', description: '', hostName: '', userName: '', password: '' };
@@ -34,25 +26,21 @@ function fieldsOf(connector: Connector): ConnectorFields {
 /** Client-side checks matching the documented rules; the server checks again. */
 function validate(fields: ConnectorFields, isNew: boolean): FieldErrors {
   const errors: FieldErrors = {};
-  if (fields.name.trim() === '') errors.name = 'Enter the name that should appear in the list of connectors.';
-  if (fields.description.trim() === '') errors.description = 'Enter a description, such as the back-end system it connects to.';
+  if (fields.name.trim() === '') errors['name'] = 'Enter the name that should appear in the list of connectors.';
+  if (fields.description.trim() === '') errors['description'] = 'Enter a description, such as the back-end system it connects to.';
   const host = fields.hostName.trim();
-  if (host === '') errors.hostName = 'Enter the host name, for example https://connector.example.com.';
+  if (host === '') errors['hostName'] = 'Enter the host name, for example https://connector.example.com.';
   else if (!/^https:\/\/[^/\s]+\/?$/i.test(host)) {
-    errors.hostName = 'The host name must be https:// followed by the host (and an optional :port), with no path.';
+    errors['hostName'] = 'The host name must be https:// followed by the host (and an optional :port), with no path.';
   }
   const userLength = fields.userName.length;
-  if (userLength < 10 || userLength > 50) errors.userName = 'The user name must be 10 to 50 characters long.';
+  if (userLength < 10 || userLength > 50) errors['userName'] = 'The user name must be 10 to 50 characters long.';
   const passwordLength = fields.password.length;
-  if (isNew && passwordLength === 0) errors.password = 'Enter the password configured in the connector (10 to 50 characters).';
+  if (isNew && passwordLength === 0) errors['password'] = 'Enter the password configured in the connector (10 to 50 characters).';
   else if (passwordLength > 0 && (passwordLength < 10 || passwordLength > 50)) {
-    errors.password = 'The password must be 10 to 50 characters long.';
+    errors['password'] = 'The password must be 10 to 50 characters long.';
   }
   return errors;
-}
-
-function isFieldName(value: string | undefined): value is FieldName {
-  return value !== undefined && (FIELD_NAMES as readonly string[]).includes(value);
 }
 
 /** New (connectorId null) and Modify pages of Application Connector Registration. */
@@ -62,27 +50,30 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
   const [fields, setFields] = useState<ConnectorFields>(EMPTY);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [loading, setLoading] = useState(connectorId !== null);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState<null | 'save' | 'test' | 'deactivate'>(null);
+  const submission = useSubmission({ fields: FIELD_NAMES, checkBanner: 'Correct the highlighted fields.', fieldBanner: 'Correct the highlighted field.' });
+  const errors = submission.fieldErrors;
   const [testResult, setTestResult] = useState<TestConnectionResult | null>(null);
   const [configuring, setConfiguring] = useState<Service | null>(null);
-  const [confirmDeactivate, setConfirmDeactivate] = useState(false);
-  const [deactivateError, setDeactivateError] = useState<string | null>(null);
   const [auditVersion, setAuditVersion] = useState(0);
+  const deactivation = useConfirmation(async () => {
+    if (connector === null) return;
+    const updated = await api.deactivateConnector(companyId, connector.id);
+    setConnector(updated);
+    submission.setNotice('Connector deactivated: all of its services are inactive.');
+    setAuditVersion((v) => v + 1);
+  });
+  const busy = submission.busy || deactivation.busy;
 
   // Load the connector on Modify, unless we just created it here (New → Save switches to Modify).
   useEffect(() => {
     if (connectorId !== null && connector?.id === connectorId) return;
     // Another registration (or a fresh New): forget everything about the previous one.
-    setErrors({});
-    setError(null);
-    setNotice(null);
+    submission.clearErrors();
+    submission.setNotice(null);
     setTestResult(null);
     setLoadError(null);
     setConfiguring(null);
-    setConfirmDeactivate(false);
+    deactivation.cancel();
     if (connectorId === null) {
       setConnector(null);
       setFields(EMPTY);
@@ -121,7 +112,7 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
 
   function setField(name: FieldName, value: string): void {
     setFields((current) => ({ ...current, [name]: value }));
-    if (errors[name] !== undefined) setErrors((current) => ({ ...current, [name]: undefined }));
+    submission.clearFieldErrors([name]);
   }
 
   /** The System fields that differ from the saved connector (password only when typed). */
@@ -135,23 +126,8 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
     return changes;
   }
 
-  function showApiError(cause: unknown): void {
-    if (cause instanceof ApiError && isFieldName(cause.field)) {
-      setErrors({ [cause.field]: cause.message });
-      setError('Correct the highlighted field.');
-    } else {
-      setError(errorMessage(cause));
-    }
-  }
-
-  /** Creates (New) or updates (Modify) the System fields; returns the saved connector or null. */
-  async function persistSystem(): Promise<Connector | null> {
-    const problems = validate(fields, isNew);
-    setErrors(problems);
-    if (Object.keys(problems).length > 0) {
-      setError('Correct the highlighted fields.');
-      return null;
-    }
+  /** Creates (New) or updates (Modify) the System fields; returns the saved connector. */
+  async function persistSystem(): Promise<Connector> {
     if (connector === null) {
       const created = await api.createConnector(companyId, {
         name: fields.name.trim(),
@@ -175,61 +151,34 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
     return updated;
   }
 
-  async function save(): Promise<void> {
-    setBusy('save');
-    setError(null);
-    setNotice(null);
+  function save(): Promise<void> {
     const wasNew = isNew;
-    try {
-      const saved = await persistSystem();
-      if (saved === null) return;
-      if (wasNew) {
-        setNotice('Connector registered. Click Test Connection to verify it, then configure its services.');
-      } else {
-        setFlash(listPath, `Connector “${saved.name}” saved.`);
-        navigate(listPath);
-      }
-    } catch (cause) {
-      showApiError(cause);
-    } finally {
-      setBusy(null);
-    }
+    return submission.submit(
+      async () => {
+        const saved = await persistSystem();
+        if (wasNew) {
+          submission.setNotice('Connector registered. Click Test Connection to verify it, then configure its services.');
+        } else {
+          setFlash(listPath, `Connector “${saved.name}” saved.`);
+          navigate(listPath);
+        }
+      },
+      { check: validate(fields, isNew), what: 'save' },
+    );
   }
 
-  async function testConnection(): Promise<void> {
-    setBusy('test');
-    setError(null);
-    setNotice(null);
+  function testConnection(): Promise<void> {
     setTestResult(null);
-    try {
-      const saved = await persistSystem();
-      if (saved === null) return;
-      const answer = await api.testConnection(companyId, saved.id);
-      setConnector(answer.connector);
-      setTestResult(answer.result);
-      setAuditVersion((v) => v + 1);
-    } catch (cause) {
-      showApiError(cause);
-    } finally {
-      setBusy(null);
-    }
-  }
-
-  async function deactivate(): Promise<void> {
-    if (connector === null) return;
-    setBusy('deactivate');
-    setDeactivateError(null);
-    try {
-      const updated = await api.deactivateConnector(companyId, connector.id);
-      setConnector(updated);
-      setConfirmDeactivate(false);
-      setNotice('Connector deactivated: all of its services are inactive.');
-      setAuditVersion((v) => v + 1);
-    } catch (cause) {
-      setDeactivateError(errorMessage(cause));
-    } finally {
-      setBusy(null);
-    }
+    return submission.submit(
+      async () => {
+        const saved = await persistSystem();
+        const answer = await api.testConnection(companyId, saved.id);
+        setConnector(answer.connector);
+        setTestResult(answer.result);
+        setAuditVersion((v) => v + 1);
+      },
+      { check: validate(fields, isNew), what: 'test' },
+    );
   }
 
   if (loading) return <Loading what="connector" />;
@@ -248,21 +197,15 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
   return (
     <section>
       <PageHeader title={isNew ? 'New Application Connector' : 'Modify Application Connector'} crumbs={crumbs}>
-        {connector !== null ? (
-          connector.status === 'ACTIVE' ? (
-            <Badge tone="success">Status: Active</Badge>
-          ) : (
-            <Badge tone="neutral">Status: Inactive</Badge>
-          )
-        ) : null}
+        {connector !== null ? <FlagBadge on={connector.status === 'ACTIVE'} yes="Status: Active" no="Status: Inactive" /> : null}
       </PageHeader>
       {companyName ? <p className="context-line">Company: <strong>{companyName}</strong></p> : null}
       <div className="banner banner-info">
         Registrations cannot be deleted, only deactivated. To deactivate a connector, set all of its services to
         inactive: click <strong>Deactivate</strong>, or clear <strong>Active</strong> on each service.
       </div>
-      <Notice message={notice} />
-      <ErrorBanner message={error} />
+      <Notice message={submission.notice} />
+      <ErrorBanner message={submission.error} />
 
       <CardForm aria-labelledby="system-heading" onSubmit={() => save()}>
         <div className="card-title-row">
@@ -270,12 +213,12 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
           <VerifiedIndicator connector={connector} />
         </div>
         <div className="grid-2">
-          <TextField label="Name" value={fields.name} onChange={(v) => setField('name', v)} error={errors.name} required maxLength={200} />
+          <TextField label="Name" value={fields.name} onChange={(v) => setField('name', v)} error={errors['name']} required maxLength={200} />
           <TextField
             label="Description"
             value={fields.description}
             onChange={(v) => setField('description', v)}
-            error={errors.description}
+            error={errors['description']}
             required
             hint="What the connector does, such as which back-end system it connects to."
           />
@@ -283,7 +226,7 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
             label="Host Name"
             value={fields.hostName}
             onChange={(v) => setField('hostName', v)}
-            error={errors.hostName}
+            error={errors['hostName']}
             required
             placeholder="https://{servername}"
             hint="Scheme and host, with an optional port: https://connector.example.com"
@@ -293,7 +236,7 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
             label="User Name"
             value={fields.userName}
             onChange={(v) => setField('userName', v)}
-            error={errors.userName}
+            error={errors['userName']}
             required
             autoComplete="off"
             hint="The user name configured in the connector, 10 to 50 characters."
@@ -303,7 +246,7 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
             type="password"
             value={fields.password}
             onChange={(v) => setField('password', v)}
-            error={errors.password}
+            error={errors['password']}
             required={isNew}
             autoComplete="new-password"
             hint={
@@ -314,8 +257,8 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
           />
         </div>
         <div className="actions">
-          <button type="button" className="button" disabled={busy !== null} onClick={() => void testConnection()}>
-            {busy === 'test' ? 'Testing…' : 'Test Connection'}
+          <button type="button" className="button" disabled={busy} onClick={() => void testConnection()}>
+            {submission.pending === 'test' ? 'Testing…' : 'Test Connection'}
           </button>
           <span className="small muted">
             Calls <span className="mono">{(fields.hostName.trim() || 'https://{host name}').replace(/\/$/, '')}/system/v1.0/testconnection</span>
@@ -335,19 +278,16 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
       </section>
 
       <div className="action-bar">
-        <button type="button" className="button button-primary" disabled={busy !== null} onClick={() => void save()}>
-          {busy === 'save' ? 'Saving…' : 'Save'}
+        <button type="button" className="button button-primary" disabled={busy} onClick={() => void save()}>
+          {submission.pending === 'save' ? 'Saving…' : 'Save'}
         </button>
         {connector !== null ? (
           <button
             type="button"
             className="button button-danger"
-            disabled={busy !== null || !anyActive}
+            disabled={busy || !anyActive}
             title={anyActive ? undefined : 'No service is active.'}
-            onClick={() => {
-              setDeactivateError(null);
-              setConfirmDeactivate(true);
-            }}
+            onClick={() => deactivation.ask()}
           >
             Deactivate
           </button>
@@ -369,26 +309,20 @@ export function ConnectorEditorPage({ companyId, connectorId }: { companyId: str
             setConnector(updated);
             setConfiguring(null);
             const saved = updated.services.find((service) => service.service === configuring.service);
-            setNotice(`${configuring.label} saved${saved !== undefined ? (saved.active ? ' (Active).' : ' (Inactive).') : '.'}`);
+            submission.setNotice(`${configuring.label} saved${saved !== undefined ? (saved.active ? ' (Active).' : ' (Inactive).') : '.'}`);
             setAuditVersion((v) => v + 1);
           }}
         />
       ) : null}
 
-      {confirmDeactivate && connector !== null ? (
-        <ConfirmDialog
-          title="Deactivate connector?"
-          confirmLabel={busy === 'deactivate' ? 'Deactivating…' : 'Deactivate'}
-          danger
-          busy={busy === 'deactivate'}
-          error={deactivateError}
-          onCancel={() => setConfirmDeactivate(false)}
-          onConfirm={() => void deactivate()}
-        >
-          <p>
-            All services of <strong>{connector.name}</strong> will be set to inactive, and callouts will stop using it.
-            The registration itself stays (registrations cannot be deleted); you can activate services again later.
-          </p>
+      {connector !== null ? (
+        <ConfirmDialog confirmation={deactivation} title="Deactivate connector?" confirmLabel="Deactivate" busyLabel="Deactivating…" danger>
+          {() => (
+            <p>
+              All services of <strong>{connector.name}</strong> will be set to inactive, and callouts will stop using it.
+              The registration itself stays (registrations cannot be deleted); you can activate services again later.
+            </p>
+          )}
         </ConfirmDialog>
       ) : null}
     </section>

@@ -9,7 +9,7 @@ import {
   type ServiceKey,
   type TestConnectionResult,
 } from '../api.ts';
-import { Badge, DateTime, ErrorBanner, Loading, useLoader } from '../components.tsx';
+import { Badge, DataTable, DateTime, ErrorBanner, FlagBadge, Loading, RefreshButton, SELECT, SelectableRow, useLoader } from '../components.tsx';
 
 /** The outcome of a Test Connection: green "Verified" or red with the reason. */
 export function TestResultBox({ result }: { result: TestConnectionResult }) {
@@ -49,7 +49,7 @@ export function VerifiedIndicator({ connector }: { connector: Connector | null }
   }
   return (
     <div className="verified-indicator" aria-label="Verification">
-      {connector.verified ? <Badge tone="success">Verified</Badge> : <Badge tone="neutral">Not verified</Badge>}
+      <FlagBadge on={connector.verified} yes="Verified" no="Not verified" />
       {connector.lastTest !== null ? (
         <div className="small muted">
           Last tested <DateTime value={connector.lastTest.at} /> ({connector.lastTest.outcome.replaceAll('_', ' ')})
@@ -89,54 +89,37 @@ export function ServicesTable(props: {
               : `Selected: ${selectedService.label}`}
         </span>
       </div>
-      <table className="table table-selectable" aria-label="Services">
-        <thead>
-          <tr>
-            <th scope="col">
-              <span className="visually-hidden">Select</span>
-            </th>
-            <th scope="col">Service</th>
-            <th scope="col">Endpoint</th>
-            <th scope="col">Active</th>
-            <th scope="col">Usable</th>
-          </tr>
-        </thead>
-        <tbody>
-          {disabled ? (
-            <tr>
-              <td colSpan={5} className="empty">
-                Fetch Attendee, Fetch List, Send Notification, External Report Validation and Launch External URL can be
-                configured once the connector is registered.
-              </td>
-            </tr>
-          ) : null}
-          {services.map((service) => {
-            const isSelected = service.service === selected;
-            return (
-              <tr
-                key={service.service}
-                className={isSelected ? 'is-selected' : undefined}
-                onClick={() => setSelected(service.service)}
-                onDoubleClick={() => props.onConfigure(service)}
-              >
-                <td className="cell-select">
-                  <input
-                    type="radio"
-                    name="service"
-                    aria-label={`Select ${service.label}`}
-                    checked={isSelected}
-                    onChange={() => setSelected(service.service)}
-                  />
-                </td>
-                <th scope="row">{service.label}</th>
-                <td className="mono">{service.endpoint ?? <span className="muted">Not configured</span>}</td>
-                <td>{service.active ? <Badge tone="success">Active</Badge> : <Badge tone="neutral">Inactive</Badge>}</td>
-                <td>{service.usable ? <Badge tone="success">Usable</Badge> : <Badge tone="neutral">Not usable</Badge>}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <DataTable
+        className="table table-selectable"
+        aria-label="Services"
+        columns={[SELECT, 'Service', 'Endpoint', 'Active', 'Usable']}
+        rows={services}
+        empty={
+          disabled
+            ? 'Fetch Attendee, Fetch List, Send Notification, External Report Validation and Launch External URL can be configured once the connector is registered.'
+            : undefined
+        }
+      >
+        {(service) => (
+          <SelectableRow
+            key={service.service}
+            group="service"
+            label={service.label}
+            selected={service.service === selected}
+            onSelect={() => setSelected(service.service)}
+            onOpen={() => props.onConfigure(service)}
+          >
+            <th scope="row">{service.label}</th>
+            <td className="mono">{service.endpoint ?? <span className="muted">Not configured</span>}</td>
+            <td>
+              <FlagBadge on={service.active} yes="Active" no="Inactive" />
+            </td>
+            <td>
+              <FlagBadge on={service.usable} yes="Usable" no="Not usable" />
+            </td>
+          </SelectableRow>
+        )}
+      </DataTable>
       <p className="small muted">
         A service is usable when the connector is Verified, the service has an endpoint and it is Active.
       </p>
@@ -247,45 +230,30 @@ export function AuditTrail(props: { companyId: string; connectorId: string; vers
     <section className="card" aria-labelledby="audit-heading">
       <div className="card-title-row">
         <h2 id="audit-heading">Audit trail</h2>
-        <button type="button" className="button button-small" onClick={audit.reload}>
-          Refresh
-        </button>
+        <RefreshButton onRefresh={audit.reload} small />
       </div>
       <ErrorBanner message={audit.error} />
-      {audit.loading && audit.data === undefined ? <Loading what="audit trail" /> : null}
-      {audit.data !== undefined ? (
-        <table className="table table-compact" aria-label="Audit trail">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Who</th>
-              <th scope="col">Action</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {audit.data.length === 0 ? (
-              <tr>
-                <td colSpan={4} className="empty">
-                  No changes recorded yet.
-                </td>
-              </tr>
-            ) : null}
-            {audit.data.map((entry) => (
-              <tr key={entry.id}>
-                <td className="nowrap">
-                  <DateTime value={entry.at} />
-                </td>
-                <td className="nowrap">{entry.actor.label}</td>
-                <td className="nowrap" title={entry.action}>
-                  {humanizeAction(entry.action)}
-                </td>
-                <td className="details">{describeAuditEntry(entry)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <Loading what="audit trail" loader={audit} />
+      <DataTable
+        className="table table-compact"
+        aria-label="Audit trail"
+        columns={['Time', 'Who', 'Action', 'Details']}
+        rows={audit.data}
+        empty="No changes recorded yet."
+      >
+        {(entry) => (
+          <tr key={entry.id}>
+            <td className="nowrap">
+              <DateTime value={entry.at} />
+            </td>
+            <td className="nowrap">{entry.actor.label}</td>
+            <td className="nowrap" title={entry.action}>
+              {humanizeAction(entry.action)}
+            </td>
+            <td className="details">{describeAuditEntry(entry)}</td>
+          </tr>
+        )}
+      </DataTable>
     </section>
   );
 }

@@ -2,32 +2,38 @@
 // subscription's deliveries (filtered by status), one delivery with its attempts and the exact event
 // JSON, and Replay of an event or a time range (operators). A company's administrators see the
 // subscriptions their company's events go to, and only their company's deliveries.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import {
   DELIVERY_STATUSES,
   DELIVERY_STATUS_LABELS,
   api,
-  errorMessage,
   type Delivery,
   type DeliveryCounts,
-  type DeliveryListPage,
   type DeliveryStatus,
   type EventSubscription,
   type ReplaySelection,
 } from '../api.ts';
 import {
+  ACTIONS,
   Badge,
+  CardForm,
   ConfirmDialog,
   CopyField,
+  DataTable,
   DateTime,
   ErrorBanner,
   Loading,
   Notice,
   PageHeader,
+  RefreshButton,
   SelectField,
+  ShowOlder,
   TextField,
   useLoader,
-  type Crumb, CardForm } from '../components.tsx';
+  usePages,
+  type Crumb,
+} from '../components.tsx';
+import { useConfirmation } from '../forms.ts';
 import { Link, paths } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -120,17 +126,13 @@ export function EventSubscriptionsPage() {
   const { session } = useSession();
   const operator = session.user.isOperator;
   const [appId, setAppId] = useState('');
-  const [generation, setGeneration] = useState(0);
   const applications = useLoader(`ess-applications:${operator}`, () => (operator ? api.listApplications() : Promise.resolve([])));
-  const subscriptions = useLoader(`ess-subscriptions:${appId}:${generation}`, () => api.listEventSubscriptions(appId === '' ? undefined : appId));
-  const items = subscriptions.data ?? [];
+  const subscriptions = useLoader(`ess-subscriptions:${appId}`, () => api.listEventSubscriptions(appId === '' ? undefined : appId));
 
   return (
     <section>
       <PageHeader title="Event Subscriptions" crumbs={CRUMBS}>
-        <button type="button" className="button" onClick={() => setGeneration((value) => value + 1)}>
-          Refresh
-        </button>
+        <RefreshButton onRefresh={subscriptions.reload} />
       </PageHeader>
       <p className="lead">
         Partner applications subscribe webhooks to event topics with <span className="mono">PUT /events/v4/subscriptions/webhook</span>;
@@ -155,60 +157,46 @@ export function EventSubscriptionsPage() {
             </div>
           ) : null}
         </div>
-        {subscriptions.loading && subscriptions.data === undefined ? <Loading what="subscriptions" /> : null}
-        {subscriptions.data !== undefined ? (
-          <table className="table" aria-label="Event subscriptions">
-            <thead>
-              <tr>
-                <th scope="col">Subscription</th>
-                <th scope="col">Application</th>
-                <th scope="col">Topic and Filter</th>
-                <th scope="col">Endpoint</th>
-                <th scope="col">Companies</th>
-                <th scope="col">Deliveries</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.length === 0 ? (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    {appId !== ''
-                      ? 'This application has no subscriptions.'
-                      : operator
-                        ? 'No subscriptions yet. Applications create them with PUT /events/v4/subscriptions/webhook and an app token.'
-                        : 'No subscriptions receive your company’s events. They appear here once a connected application subscribes.'}
-                  </td>
-                </tr>
-              ) : null}
-              {items.map((subscription) => (
-                <tr key={subscription.id}>
-                  <th scope="row">
-                    <Link to={paths.eventSubscription(subscription.id)} className="mono">
-                      {subscription.id}
-                    </Link>
-                  </th>
-                  <td>
-                    <div>{subscription.applicationName}</div>
-                    <div className="small muted mono">{subscription.applicationId}</div>
-                  </td>
-                  <td>
-                    <div className="mono">{subscription.topic}</div>
-                    <div className="small">
-                      Filter <span className="mono">{subscription.filter}</span>
-                    </div>
-                  </td>
-                  <td className="details mono">{subscription.endpoint}</td>
-                  <td>
-                    <Companies subscription={subscription} />
-                  </td>
-                  <td>
-                    <CountBadges counts={subscription.counts} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
+        <Loading what="subscriptions" loader={subscriptions} />
+        <DataTable
+          aria-label="Event subscriptions"
+          columns={['Subscription', 'Application', 'Topic and Filter', 'Endpoint', 'Companies', 'Deliveries']}
+          rows={subscriptions.data}
+          empty={
+            appId !== ''
+              ? 'This application has no subscriptions.'
+              : operator
+                ? 'No subscriptions yet. Applications create them with PUT /events/v4/subscriptions/webhook and an app token.'
+                : 'No subscriptions receive your company’s events. They appear here once a connected application subscribes.'
+          }
+        >
+          {(subscription) => (
+            <tr key={subscription.id}>
+              <th scope="row">
+                <Link to={paths.eventSubscription(subscription.id)} className="mono">
+                  {subscription.id}
+                </Link>
+              </th>
+              <td>
+                <div>{subscription.applicationName}</div>
+                <div className="small muted mono">{subscription.applicationId}</div>
+              </td>
+              <td>
+                <div className="mono">{subscription.topic}</div>
+                <div className="small">
+                  Filter <span className="mono">{subscription.filter}</span>
+                </div>
+              </td>
+              <td className="details mono">{subscription.endpoint}</td>
+              <td>
+                <Companies subscription={subscription} />
+              </td>
+              <td>
+                <CountBadges counts={subscription.counts} />
+              </td>
+            </tr>
+          )}
+        </DataTable>
       </div>
     </section>
   );
@@ -225,52 +213,36 @@ function toInstant(local: string): string | null {
 export function EventSubscriptionPage({ subscriptionId }: { subscriptionId: string }) {
   const { session } = useSession();
   const operator = session.user.isOperator;
-  const [generation, setGeneration] = useState(0);
   const [status, setStatus] = useState<DeliveryStatus | ''>('');
-  const subscription = useLoader(`ess-subscription:${subscriptionId}:${generation}`, () => api.getEventSubscription(subscriptionId));
-  const deliveries = useLoader<DeliveryListPage>(`ess-deliveries:${subscriptionId}:${status}:${generation}`, () =>
-    api.listDeliveries(subscriptionId, { status: status === '' ? undefined : status, limit: PAGE_SIZE }),
+  const subscription = useLoader(`ess-subscription:${subscriptionId}`, () => api.getEventSubscription(subscriptionId));
+  const deliveries = usePages(`ess-deliveries:${subscriptionId}:${status}`, (before: number | undefined) =>
+    api.listDeliveries(subscriptionId, { status: status === '' ? undefined : status, limit: PAGE_SIZE, before }),
   );
-  const [older, setOlder] = useState<Delivery[]>([]);
-  const [nextBefore, setNextBefore] = useState<number | null>(null);
-  const [loadingOlder, setLoadingOlder] = useState(false);
-  const [olderError, setOlderError] = useState<string | null>(null);
 
   const [mode, setMode] = useState<'event' | 'range'>('event');
   const [eventId, setEventId] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [fieldErrors, setFieldErrors] = useState<{ eventId?: string; from?: string; to?: string }>({});
-  const [confirm, setConfirm] = useState<ReplaySelection | null>(null);
-  const [replaying, setReplaying] = useState(false);
-  const [replayError, setReplayError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const replay = useConfirmation(async (selection: ReplaySelection) => {
+    const replayed = await api.replayEvents(subscriptionId, selection);
+    setNotice(
+      replayed === 0
+        ? 'No events of that range match this subscription: nothing was replayed.'
+        : `Replayed ${replayed} event${replayed === 1 ? '' : 's'}: ${replayed === 1 ? 'it is' : 'they are'} queued as new deliveries, listed below.`,
+    );
+    setStatus('');
+    refresh();
+  });
 
-  const firstPage = deliveries.data;
-  useEffect(() => {
-    setOlder([]);
-    setOlderError(null);
-    setNextBefore(firstPage?.nextBefore ?? null);
-  }, [firstPage]);
-
-  async function loadOlder(): Promise<void> {
-    if (nextBefore === null) return;
-    setLoadingOlder(true);
-    setOlderError(null);
-    try {
-      const page = await api.listDeliveries(subscriptionId, { status: status === '' ? undefined : status, limit: PAGE_SIZE, before: nextBefore });
-      setOlder((current) => [...current, ...page.items]);
-      setNextBefore(page.nextBefore);
-    } catch (cause) {
-      setOlderError(errorMessage(cause));
-    } finally {
-      setLoadingOlder(false);
-    }
+  function refresh(): void {
+    subscription.reload();
+    deliveries.first.reload();
   }
 
   function askReplay(): void {
     setNotice(null);
-    setReplayError(null);
     if (mode === 'event') {
       const id = eventId.trim();
       if (id === '') {
@@ -278,7 +250,7 @@ export function EventSubscriptionPage({ subscriptionId }: { subscriptionId: stri
         return;
       }
       setFieldErrors({});
-      setConfirm({ eventId: id });
+      replay.ask({ eventId: id });
       return;
     }
     const errors: { from?: string; to?: string } = {};
@@ -289,41 +261,18 @@ export function EventSubscriptionPage({ subscriptionId }: { subscriptionId: stri
     else if (fromInstant !== null && toInstantValue <= fromInstant) errors.to = 'The end must be later than the start.';
     setFieldErrors(errors);
     if (fromInstant === null || toInstantValue === null || errors.to !== undefined) return;
-    setConfirm({ from: fromInstant, to: toInstantValue });
-  }
-
-  async function replay(selection: ReplaySelection): Promise<void> {
-    setReplaying(true);
-    setReplayError(null);
-    try {
-      const replayed = await api.replayEvents(subscriptionId, selection);
-      setConfirm(null);
-      setNotice(
-        replayed === 0
-          ? 'No events of that range match this subscription: nothing was replayed.'
-          : `Replayed ${replayed} event${replayed === 1 ? '' : 's'}: ${replayed === 1 ? 'it is' : 'they are'} queued as new deliveries, listed below.`,
-      );
-      setStatus('');
-      setGeneration((value) => value + 1);
-    } catch (cause) {
-      setReplayError(errorMessage(cause));
-    } finally {
-      setReplaying(false);
-    }
+    replay.ask({ from: fromInstant, to: toInstantValue });
   }
 
   const sub = subscription.data;
-  const items = [...(firstPage?.items ?? []), ...older];
   return (
     <section>
       <PageHeader title={subscriptionId} crumbs={LIST_CRUMBS}>
-        <button type="button" className="button" onClick={() => setGeneration((value) => value + 1)}>
-          Refresh
-        </button>
+        <RefreshButton onRefresh={refresh} />
       </PageHeader>
       <Notice message={notice} />
       <ErrorBanner message={subscription.error} />
-      {subscription.loading && sub === undefined ? <Loading what="the subscription" /> : null}
+      <Loading what="the subscription" loader={subscription} />
       {sub !== undefined ? (
         <div className="card">
           <h2>Subscription</h2>
@@ -417,117 +366,85 @@ export function EventSubscriptionPage({ subscriptionId }: { subscriptionId: stri
             />
           </div>
         </div>
-        <ErrorBanner message={deliveries.error ?? olderError} />
-        {deliveries.loading && firstPage === undefined ? <Loading what="deliveries" /> : null}
-        {firstPage !== undefined ? (
-          <>
-            <table className="table table-compact" aria-label="Deliveries">
-              <thead>
-                <tr>
-                  <th scope="col">Delivery</th>
-                  <th scope="col">Event Type</th>
-                  <th scope="col">Request</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last Answer</th>
-                  <th scope="col">Published</th>
-                  <th scope="col">Next Attempt or Completed</th>
-                  {operator ? (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  ) : null}
-                </tr>
-              </thead>
-              <tbody>
-                {items.length === 0 ? (
-                  <tr>
-                    <td colSpan={operator ? 9 : 8} className="empty">
-                      {status === '' ? 'No deliveries yet. Deliveries appear when events of the subscription’s companies are published.' : `No ${DELIVERY_STATUS_LABELS[status].toLowerCase()} deliveries.`}
-                    </td>
-                  </tr>
-                ) : null}
-                {items.map((delivery) => (
-                  <tr key={delivery.id}>
-                    <th scope="row">
-                      <Link to={paths.eventDelivery(subscriptionId, String(delivery.id))}>#{delivery.id}</Link>
-                    </th>
-                    <td>
-                      <EventType value={delivery.eventType} />
-                    </td>
-                    <td className="mono">{delivery.requestId ?? '—'}</td>
-                    <td>
-                      <span className="badges">
-                        <StatusBadge status={delivery.status} />
-                        {delivery.replay ? <Badge tone="neutral">Replay</Badge> : null}
-                      </span>
-                    </td>
-                    <td>{delivery.attempts}</td>
-                    <td>
-                      <LastAnswer delivery={delivery} />
-                    </td>
-                    <td className="nowrap">
-                      <ShortTime value={delivery.publishedAt} />
-                    </td>
-                    <td className="nowrap">
-                      <ShortTime value={delivery.status === 'PENDING' ? delivery.nextAttemptAt : delivery.completedAt} />
-                    </td>
-                    {operator ? (
-                      <td className="cell-actions">
-                        <button
-                          type="button"
-                          className="button button-small"
-                          aria-label={`Replay the event of delivery ${delivery.id}`}
-                          onClick={() => {
-                            setNotice(null);
-                            setReplayError(null);
-                            setConfirm({ eventId: delivery.eventId });
-                          }}
-                        >
-                          Replay
-                        </button>
-                      </td>
-                    ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {nextBefore !== null ? (
-              <div className="actions">
-                <button type="button" className="button" disabled={loadingOlder} onClick={() => void loadOlder()}>
-                  {loadingOlder ? 'Loading…' : 'Show Older Deliveries'}
-                </button>
-              </div>
-            ) : null}
-          </>
-        ) : null}
+        <ErrorBanner message={deliveries.first.error ?? deliveries.olderError} />
+        <Loading what="deliveries" loader={deliveries.first} />
+        <DataTable
+          className="table table-compact"
+          aria-label="Deliveries"
+          columns={['Delivery', 'Event Type', 'Request', 'Status', 'Attempts', 'Last Answer', 'Published', 'Next Attempt or Completed', operator ? ACTIONS : null]}
+          rows={deliveries.items}
+          empty={
+            status === ''
+              ? 'No deliveries yet. Deliveries appear when events of the subscription’s companies are published.'
+              : `No ${DELIVERY_STATUS_LABELS[status].toLowerCase()} deliveries.`
+          }
+        >
+          {(delivery) => (
+            <tr key={delivery.id}>
+              <th scope="row">
+                <Link to={paths.eventDelivery(subscriptionId, String(delivery.id))}>#{delivery.id}</Link>
+              </th>
+              <td>
+                <EventType value={delivery.eventType} />
+              </td>
+              <td className="mono">{delivery.requestId ?? '—'}</td>
+              <td>
+                <span className="badges">
+                  <StatusBadge status={delivery.status} />
+                  {delivery.replay ? <Badge tone="neutral">Replay</Badge> : null}
+                </span>
+              </td>
+              <td>{delivery.attempts}</td>
+              <td>
+                <LastAnswer delivery={delivery} />
+              </td>
+              <td className="nowrap">
+                <ShortTime value={delivery.publishedAt} />
+              </td>
+              <td className="nowrap">
+                <ShortTime value={delivery.status === 'PENDING' ? delivery.nextAttemptAt : delivery.completedAt} />
+              </td>
+              {operator ? (
+                <td className="cell-actions">
+                  <button
+                    type="button"
+                    className="button button-small"
+                    aria-label={`Replay the event of delivery ${delivery.id}`}
+                    onClick={() => {
+                      setNotice(null);
+                      replay.ask({ eventId: delivery.eventId });
+                    }}
+                  >
+                    Replay
+                  </button>
+                </td>
+              ) : null}
+            </tr>
+          )}
+        </DataTable>
+        <ShowOlder pages={deliveries} label="Show Older Deliveries" />
       </div>
 
-      {confirm !== null ? (
-        <ConfirmDialog
-          title="Replay events?"
-          confirmLabel={replaying ? 'Replaying…' : 'Replay'}
-          busy={replaying}
-          error={replayError}
-          onCancel={() => setConfirm(null)}
-          onConfirm={() => void replay(confirm)}
-        >
-          <p className="dialog-lead">
-            {'eventId' in confirm ? (
-              <>
-                The event <span className="mono">{confirm.eventId}</span> will be sent to{' '}
-              </>
-            ) : (
-              <>
-                The events published from <DateTime value={confirm.from} /> to <DateTime value={confirm.to} /> that this
-                subscription would receive will be sent to{' '}
-              </>
-            )}
-            <span className="mono details">{sub?.endpoint ?? subscriptionId}</span> again, as new deliveries.
-          </p>
-          <p>The subscriber gets the same event bodies again; subscribers de-duplicate by event id.</p>
-        </ConfirmDialog>
-      ) : null}
+      <ConfirmDialog confirmation={replay} title="Replay events?" confirmLabel="Replay" busyLabel="Replaying…">
+        {(selection) => (
+          <>
+            <p className="dialog-lead">
+              {'eventId' in selection ? (
+                <>
+                  The event <span className="mono">{selection.eventId}</span> will be sent to{' '}
+                </>
+              ) : (
+                <>
+                  The events published from <DateTime value={selection.from} /> to <DateTime value={selection.to} /> that this
+                  subscription would receive will be sent to{' '}
+                </>
+              )}
+              <span className="mono details">{sub?.endpoint ?? subscriptionId}</span> again, as new deliveries.
+            </p>
+            <p>The subscriber gets the same event bodies again; subscribers de-duplicate by event id.</p>
+          </>
+        )}
+      </ConfirmDialog>
     </section>
   );
 }
@@ -536,11 +453,7 @@ export function EventSubscriptionPage({ subscriptionId }: { subscriptionId: stri
 export function EventDeliveryPage({ subscriptionId, deliveryId }: { subscriptionId: string; deliveryId: string }) {
   const { session } = useSession();
   const operator = session.user.isOperator;
-  const [generation, setGeneration] = useState(0);
-  const detail = useLoader(`ess-delivery:${deliveryId}:${generation}`, () => api.getDelivery(deliveryId));
-  const [confirm, setConfirm] = useState(false);
-  const [replaying, setReplaying] = useState(false);
-  const [replayError, setReplayError] = useState<string | null>(null);
+  const detail = useLoader(`ess-delivery:${deliveryId}`, () => api.getDelivery(deliveryId));
   const [notice, setNotice] = useState<string | null>(null);
 
   const data = detail.data;
@@ -554,35 +467,23 @@ export function EventDeliveryPage({ subscriptionId, deliveryId }: { subscription
     }
   }
 
-  async function replay(): Promise<void> {
+  const replay = useConfirmation(async () => {
     if (data === undefined) return;
-    setReplaying(true);
-    setReplayError(null);
-    try {
-      await api.replayEvents(data.delivery.subscriptionId, { eventId: data.event.id });
-      setConfirm(false);
-      setNotice('The event is replayed as a new delivery; see it on the subscription’s page.');
-    } catch (cause) {
-      setReplayError(errorMessage(cause));
-    } finally {
-      setReplaying(false);
-    }
-  }
+    await api.replayEvents(data.delivery.subscriptionId, { eventId: data.event.id });
+    setNotice('The event is replayed as a new delivery; see it on the subscription’s page.');
+  });
 
   return (
     <section>
       <PageHeader title={`Delivery #${deliveryId}`} crumbs={[...LIST_CRUMBS, { label: subscriptionId, to: paths.eventSubscription(subscriptionId) }]}>
-        <button type="button" className="button" onClick={() => setGeneration((value) => value + 1)}>
-          Refresh
-        </button>
+        <RefreshButton onRefresh={detail.reload} />
         {operator && data !== undefined ? (
           <button
             type="button"
             className="button button-primary"
             onClick={() => {
               setNotice(null);
-              setReplayError(null);
-              setConfirm(true);
+              replay.ask();
             }}
           >
             Replay This Event
@@ -591,7 +492,7 @@ export function EventDeliveryPage({ subscriptionId, deliveryId }: { subscription
       </PageHeader>
       <Notice message={notice} />
       <ErrorBanner message={detail.error} />
-      {detail.loading && data === undefined ? <Loading what="the delivery" /> : null}
+      <Loading what="the delivery" loader={detail} />
       {data !== undefined && delivery !== undefined ? (
         <>
           <div className="card">
@@ -649,37 +550,25 @@ export function EventDeliveryPage({ subscriptionId, deliveryId }: { subscription
 
           <div className="card">
             <h2>Attempts</h2>
-            <table className="table table-compact" aria-label="Attempts">
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">Time</th>
-                  <th scope="col">Answer</th>
-                  <th scope="col">Duration</th>
-                  <th scope="col">Response Excerpt</th>
+            <DataTable
+              className="table table-compact"
+              aria-label="Attempts"
+              columns={['#', 'Time', 'Answer', 'Duration', 'Response Excerpt']}
+              rows={data.attempts}
+              empty={<>No attempts yet{delivery.status === 'PENDING' ? ': the first one is due at the next attempt time.' : '.'}</>}
+            >
+              {(attempt, index) => (
+                <tr key={attempt.id}>
+                  <th scope="row">{index + 1}</th>
+                  <td className="nowrap">
+                    <DateTime value={attempt.attemptedAt} />
+                  </td>
+                  <td>{attempt.statusCode !== null ? <span className="mono">HTTP {attempt.statusCode}</span> : <span className="details">{attempt.error ?? '—'}</span>}</td>
+                  <td className="nowrap">{attempt.durationMs} ms</td>
+                  <td className="mono details prewrap">{attempt.responseExcerpt === '' ? <span className="muted">(empty)</span> : attempt.responseExcerpt}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {data.attempts.length === 0 ? (
-                  <tr>
-                    <td colSpan={5} className="empty">
-                      No attempts yet{delivery.status === 'PENDING' ? ': the first one is due at the next attempt time.' : '.'}
-                    </td>
-                  </tr>
-                ) : null}
-                {data.attempts.map((attempt, index) => (
-                  <tr key={attempt.id}>
-                    <th scope="row">{index + 1}</th>
-                    <td className="nowrap">
-                      <DateTime value={attempt.attemptedAt} />
-                    </td>
-                    <td>{attempt.statusCode !== null ? <span className="mono">HTTP {attempt.statusCode}</span> : <span className="details">{attempt.error ?? '—'}</span>}</td>
-                    <td className="nowrap">{attempt.durationMs} ms</td>
-                    <td className="mono details prewrap">{attempt.responseExcerpt === '' ? <span className="muted">(empty)</span> : attempt.responseExcerpt}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              )}
+            </DataTable>
             <p className="note">Attempts are kept for 30 days.</p>
           </div>
 
@@ -704,19 +593,14 @@ export function EventDeliveryPage({ subscriptionId, deliveryId }: { subscription
           </div>
         </>
       ) : null}
-      {confirm && data !== undefined ? (
-        <ConfirmDialog
-          title="Replay this event?"
-          confirmLabel={replaying ? 'Replaying…' : 'Replay'}
-          busy={replaying}
-          error={replayError}
-          onCancel={() => setConfirm(false)}
-          onConfirm={() => void replay()}
-        >
-          <p className="dialog-lead">
-            The event <span className="mono">{data.event.id}</span> ({data.event.eventType}) will be sent to{' '}
-            <span className="mono details">{data.subscription.endpoint}</span> again, as a new delivery.
-          </p>
+      {data !== undefined ? (
+        <ConfirmDialog confirmation={replay} title="Replay this event?" confirmLabel="Replay" busyLabel="Replaying…">
+          {() => (
+            <p className="dialog-lead">
+              The event <span className="mono">{data.event.id}</span> ({data.event.eventType}) will be sent to{' '}
+              <span className="mono details">{data.subscription.endpoint}</span> again, as a new delivery.
+            </p>
+          )}
         </ConfirmDialog>
       ) : null}
     </section>

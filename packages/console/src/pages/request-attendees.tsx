@@ -2,16 +2,9 @@
 // a result, or enter an attendee by hand for a type that allows it; remove them while the request can
 // be edited.
 import { useState } from 'react';
-import {
-  ApiError,
-  api,
-  errorMessage,
-  type Attendee,
-  type AttendeeSearch,
-  type AttendeeType,
-  type RequestAttendee,
-} from '../api.ts';
-import { CardForm, ErrorBanner, Loading, Notice, SelectField, TextField, useLoader } from '../components.tsx';
+import { api, type Attendee, type AttendeeSearch, type AttendeeType, type RequestAttendee } from '../api.ts';
+import { ACTIONS, CardForm, DataTable, ErrorBanner, Loading, Notice, SelectField, TextField, useLoader } from '../components.tsx';
+import { useEditor, useSubmission, type FieldErrors } from '../forms.ts';
 
 /** The search form's criteria (and the manual entry's fields). */
 interface PersonFields {
@@ -36,9 +29,7 @@ export function RequestAttendees(props: { companyId: string; requestId: string; 
   const types = useLoader(`attendee-types:${companyId}`, () => api.listAttendeeTypes(companyId));
   const attendees = useLoader(`request-attendees:${companyId}:${requestId}`, () => api.listRequestAttendees(companyId, requestId));
   const [typeCode, setTypeCode] = useState('');
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [removing, setRemoving] = useState<string | null>(null);
+  const removal = useSubmission();
 
   const typeList = types.data ?? [];
   const type = typeList.find((candidate) => candidate.code === typeCode) ?? typeList.find((candidate) => candidate.connectorId !== null || candidate.allowsManual) ?? typeList[0];
@@ -46,82 +37,58 @@ export function RequestAttendees(props: { companyId: string; requestId: string; 
 
   function added(attendee: RequestAttendee): void {
     attendees.setData([...(attendees.data ?? []), attendee]);
-    setError(null);
-    setNotice(`${fullName(attendee)} added to the request.`);
+    removal.setError(null);
+    removal.setNotice(`${fullName(attendee)} added to the request.`);
   }
 
-  async function remove(attendee: RequestAttendee): Promise<void> {
-    setRemoving(attendee.id);
-    setError(null);
-    setNotice(null);
-    try {
-      await api.removeRequestAttendee(companyId, requestId, attendee.id);
-      attendees.setData((attendees.data ?? []).filter((entry) => entry.id !== attendee.id));
-      setNotice(`${fullName(attendee)} removed from the request.`);
-    } catch (cause) {
-      setError(errorMessage(cause));
-    } finally {
-      setRemoving(null);
-    }
+  function remove(attendee: RequestAttendee): Promise<void> {
+    return removal.submit(
+      async () => {
+        await api.removeRequestAttendee(companyId, requestId, attendee.id);
+        attendees.setData((attendees.data ?? []).filter((entry) => entry.id !== attendee.id));
+        removal.setNotice(`${fullName(attendee)} removed from the request.`);
+      },
+      { what: attendee.id },
+    );
   }
 
   const list = attendees.data;
   return (
     <section className="card" aria-labelledby="attendees-heading">
       <h2 id="attendees-heading">Attendees</h2>
-      <Notice message={notice} />
-      <ErrorBanner message={attendees.error ?? error} />
-      {attendees.loading && list === undefined ? <Loading what="attendees" /> : null}
-      {list !== undefined ? (
-        <table className="table table-compact">
-          <caption className="visually-hidden">Attendees of the request</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Attendee Type</th>
-              <th scope="col">Company</th>
-              <th scope="col">Title</th>
-              <th scope="col">External ID</th>
-              {editable ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
-          <tbody>
-            {list.length === 0 ? (
-              <tr>
-                <td colSpan={editable ? 6 : 5} className="empty">
-                  {editable ? 'No attendees yet. Search for attendees below and add them.' : 'No attendees.'}
-                </td>
-              </tr>
+      <Notice message={removal.notice} />
+      <ErrorBanner message={attendees.error ?? removal.error} />
+      <Loading what="attendees" loader={attendees} />
+      <DataTable
+        className="table table-compact"
+        caption="Attendees of the request"
+        columns={['Name', 'Attendee Type', 'Company', 'Title', 'External ID', editable ? ACTIONS : null]}
+        rows={list}
+        empty={editable ? 'No attendees yet. Search for attendees below and add them.' : 'No attendees.'}
+      >
+        {(attendee) => (
+          <tr key={attendee.id}>
+            <th scope="row">{fullName(attendee)}</th>
+            <td>{typeName(attendee.attendeeTypeCode)}</td>
+            <td>{attendee.company !== '' ? attendee.company : <span className="muted">—</span>}</td>
+            <td>{attendee.title !== '' ? attendee.title : <span className="muted">—</span>}</td>
+            <td className="mono">{attendee.externalId ?? <span className="muted">Entered by hand</span>}</td>
+            {editable ? (
+              <td className="cell-actions">
+                <button
+                  type="button"
+                  className="button button-small"
+                  aria-label={`Remove ${fullName(attendee)}`}
+                  disabled={removal.busy}
+                  onClick={() => void remove(attendee)}
+                >
+                  {removal.pending === attendee.id ? 'Removing…' : 'Remove'}
+                </button>
+              </td>
             ) : null}
-            {list.map((attendee) => (
-              <tr key={attendee.id}>
-                <th scope="row">{fullName(attendee)}</th>
-                <td>{typeName(attendee.attendeeTypeCode)}</td>
-                <td>{attendee.company !== '' ? attendee.company : <span className="muted">—</span>}</td>
-                <td>{attendee.title !== '' ? attendee.title : <span className="muted">—</span>}</td>
-                <td className="mono">{attendee.externalId ?? <span className="muted">Entered by hand</span>}</td>
-                {editable ? (
-                  <td className="cell-actions">
-                    <button
-                      type="button"
-                      className="button button-small"
-                      aria-label={`Remove ${fullName(attendee)}`}
-                      disabled={removing !== null}
-                      onClick={() => void remove(attendee)}
-                    >
-                      {removing === attendee.id ? 'Removing…' : 'Remove'}
-                    </button>
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+          </tr>
+        )}
+      </DataTable>
       {editable ? (
         <>
           <ErrorBanner message={types.error} />
@@ -137,7 +104,7 @@ export function RequestAttendees(props: { companyId: string; requestId: string; 
                   options={typeList.map((candidate) => ({ value: candidate.code, label: candidate.name }))}
                   onChange={(code) => {
                     setTypeCode(code);
-                    setNotice(null);
+                    removal.setNotice(null);
                   }}
                 />
               </div>
@@ -175,44 +142,38 @@ function AttendeeSearchForm(props: {
   const { type } = props;
   const [criteria, setCriteria] = useState<PersonFields>(NO_PERSON);
   const [results, setResults] = useState<Attendee[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [searching, setSearching] = useState(false);
-  const [adding, setAdding] = useState<string | null>(null);
+  // One search or one Add at a time; their errors share the banner.
+  const submission = useSubmission();
 
   async function search(): Promise<void> {
-    setError(null);
     const input: AttendeeSearch = { attendeeTypeCode: type.code, maximumNumberRecords: MAX_RESULTS };
     for (const key of ['firstName', 'lastName', 'company', 'title'] as const) {
       const value = criteria[key].trim();
       if (value !== '') input[key] = value;
     }
     if (Object.keys(input).length === 2) {
-      setError('Enter at least one of first name, last name, company or title.');
+      submission.setError('Enter at least one of first name, last name, company or title.');
       return;
     }
-    setSearching(true);
-    try {
-      setResults(await api.searchAttendees(props.companyId, props.requestId, input));
-    } catch (cause) {
-      setResults(null);
-      // The connector's messages (refine your search, the connector failed) are meant for the user as they are.
-      setError(errorMessage(cause));
-    } finally {
-      setSearching(false);
-    }
+    await submission.submit(
+      async () => {
+        try {
+          setResults(await api.searchAttendees(props.companyId, props.requestId, input));
+        } catch (cause) {
+          setResults(null);
+          // The connector's messages (refine your search, the connector failed) are meant for the user as they are.
+          throw cause;
+        }
+      },
+      { what: 'search' },
+    );
   }
 
-  async function add(attendee: Attendee): Promise<void> {
-    setAdding(attendee.externalId);
-    setError(null);
-    try {
-      const added = await api.addRequestAttendee(props.companyId, props.requestId, { attendeeTypeCode: type.code, externalId: attendee.externalId });
-      props.onAdded(added);
-    } catch (cause) {
-      setError(errorMessage(cause));
-    } finally {
-      setAdding(null);
-    }
+  function add(attendee: Attendee): Promise<void> {
+    return submission.submit(
+      async () => props.onAdded(await api.addRequestAttendee(props.companyId, props.requestId, { attendeeTypeCode: type.code, externalId: attendee.externalId })),
+      { what: attendee.externalId },
+    );
   }
 
   const edit = (key: keyof PersonFields) => (value: string) => setCriteria((current) => ({ ...current, [key]: value }));
@@ -226,61 +187,45 @@ function AttendeeSearchForm(props: {
           <TextField label="Company" value={criteria.company} onChange={edit('company')} maxLength={150} />
           <TextField label="Title" value={criteria.title} onChange={edit('title')} maxLength={32} />
         </div>
-        <ErrorBanner message={error} />
+        <ErrorBanner message={submission.error} />
         <div className="actions">
-          <button type="submit" className="button button-primary" disabled={searching}>
-            {searching ? 'Searching…' : 'Search'}
+          <button type="submit" className="button button-primary" disabled={submission.busy}>
+            {submission.pending === 'search' ? 'Searching…' : 'Search'}
           </button>
           <span className="toolbar-hint muted">The search goes to the company’s attendee directory; it is not repeated on failure.</span>
         </div>
       </CardForm>
-      {results !== null ? (
-        <table className="table table-compact">
-          <caption className="table-caption">Search results</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Company</th>
-              <th scope="col">Title</th>
-              <th scope="col">External ID</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+      <DataTable
+        className="table table-compact"
+        caption="Search results"
+        captionShown
+        columns={['Name', 'Company', 'Title', 'External ID', ACTIONS]}
+        rows={results ?? undefined}
+        empty="No attendees match. Try fewer letters or another field."
+      >
+        {(attendee) => {
+          const done = props.onRequest.includes(attendee.externalId);
+          return (
+            <tr key={attendee.externalId}>
+              <th scope="row">{fullName(attendee)}</th>
+              <td>{attendee.company !== '' ? attendee.company : <span className="muted">—</span>}</td>
+              <td>{attendee.title !== '' ? attendee.title : <span className="muted">—</span>}</td>
+              <td className="mono">{attendee.externalId}</td>
+              <td className="cell-actions">
+                <button
+                  type="button"
+                  className="button button-small"
+                  aria-label={`Add ${fullName(attendee)}`}
+                  disabled={submission.busy || done}
+                  onClick={() => void add(attendee)}
+                >
+                  {submission.pending === attendee.externalId ? 'Adding…' : done ? 'Added' : 'Add'}
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {results.length === 0 ? (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No attendees match. Try fewer letters or another field.
-                </td>
-              </tr>
-            ) : null}
-            {results.map((attendee) => {
-              const done = props.onRequest.includes(attendee.externalId);
-              return (
-                <tr key={attendee.externalId}>
-                  <th scope="row">{fullName(attendee)}</th>
-                  <td>{attendee.company !== '' ? attendee.company : <span className="muted">—</span>}</td>
-                  <td>{attendee.title !== '' ? attendee.title : <span className="muted">—</span>}</td>
-                  <td className="mono">{attendee.externalId}</td>
-                  <td className="cell-actions">
-                    <button
-                      type="button"
-                      className="button button-small"
-                      aria-label={`Add ${fullName(attendee)}`}
-                      disabled={adding !== null || done}
-                      onClick={() => void add(attendee)}
-                    >
-                      {adding === attendee.externalId ? 'Adding…' : done ? 'Added' : 'Add'}
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      ) : null}
+          );
+        }}
+      </DataTable>
     </>
   );
 }
@@ -288,57 +233,46 @@ function AttendeeSearchForm(props: {
 /** Enter an attendee by hand (only for types not bound to a connector that allow it). */
 function ManualAttendeeForm(props: { companyId: string; requestId: string; type: AttendeeType; onAdded: (attendee: RequestAttendee) => void }) {
   const { type } = props;
-  const [person, setPerson] = useState<PersonFields>(NO_PERSON);
-  const [fieldErrors, setFieldErrors] = useState<Partial<Record<keyof PersonFields, string>>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const editor = useEditor((): PersonFields => NO_PERSON, { fields: ['firstName', 'lastName', 'company', 'title'] });
+  const { draft: person, fieldErrors } = editor;
 
-  async function save(): Promise<void> {
-    setError(null);
-    const errors: Partial<Record<keyof PersonFields, string>> = {};
-    if (person.firstName.trim() === '') errors.firstName = 'Enter the attendee’s first name.';
-    if (person.lastName.trim() === '') errors.lastName = 'Enter the attendee’s last name.';
-    setFieldErrors(errors);
-    if (Object.keys(errors).length > 0) return;
-    setBusy(true);
-    try {
-      const added = await api.addRequestAttendee(props.companyId, props.requestId, {
-        attendeeTypeCode: type.code,
-        firstName: person.firstName.trim(),
-        lastName: person.lastName.trim(),
-        ...(person.company.trim() !== '' ? { company: person.company.trim() } : {}),
-        ...(person.title.trim() !== '' ? { title: person.title.trim() } : {}),
-      });
-      setPerson(NO_PERSON);
-      props.onAdded(added);
-    } catch (cause) {
-      if (cause instanceof ApiError && (cause.field === 'firstName' || cause.field === 'lastName' || cause.field === 'company' || cause.field === 'title')) {
-        setFieldErrors({ [cause.field]: cause.message });
-      } else {
-        setError(errorMessage(cause));
-      }
-    } finally {
-      setBusy(false);
-    }
+  function save(): Promise<void> {
+    const check: FieldErrors = {};
+    if (person.firstName.trim() === '') check['firstName'] = 'Enter the attendee’s first name.';
+    if (person.lastName.trim() === '') check['lastName'] = 'Enter the attendee’s last name.';
+    return editor.submit(
+      async () => {
+        const added = await api.addRequestAttendee(props.companyId, props.requestId, {
+          attendeeTypeCode: type.code,
+          firstName: person.firstName.trim(),
+          lastName: person.lastName.trim(),
+          ...(person.company.trim() !== '' ? { company: person.company.trim() } : {}),
+          ...(person.title.trim() !== '' ? { title: person.title.trim() } : {}),
+        });
+        editor.start(null);
+        props.onAdded(added);
+      },
+      { check },
+    );
   }
 
   const edit = (key: keyof PersonFields) => (value: string) => {
-    setPerson((current) => ({ ...current, [key]: value }));
-    setFieldErrors((current) => ({ ...current, [key]: undefined }));
+    editor.update({ [key]: value });
+    editor.clearFieldErrors([key]);
   };
   return (
     <CardForm className="subform" aria-label={`Add a ${type.name} attendee by hand`} onSubmit={() => save()}>
       <h3>Add a {type.name} attendee by hand</h3>
       <div className="grid-2">
-        <TextField label="First Name" value={person.firstName} onChange={edit('firstName')} error={fieldErrors.firstName} required maxLength={50} />
-        <TextField label="Last Name" value={person.lastName} onChange={edit('lastName')} error={fieldErrors.lastName} required maxLength={132} />
-        <TextField label="Company" value={person.company} onChange={edit('company')} error={fieldErrors.company} maxLength={150} />
-        <TextField label="Title" value={person.title} onChange={edit('title')} error={fieldErrors.title} maxLength={32} />
+        <TextField label="First Name" value={person.firstName} onChange={edit('firstName')} error={fieldErrors['firstName']} required maxLength={50} />
+        <TextField label="Last Name" value={person.lastName} onChange={edit('lastName')} error={fieldErrors['lastName']} required maxLength={132} />
+        <TextField label="Company" value={person.company} onChange={edit('company')} error={fieldErrors['company']} maxLength={150} />
+        <TextField label="Title" value={person.title} onChange={edit('title')} error={fieldErrors['title']} maxLength={32} />
       </div>
-      <ErrorBanner message={error} />
+      <ErrorBanner message={editor.error} />
       <div className="actions">
-        <button type="submit" className="button" disabled={busy}>
-          {busy ? 'Adding…' : 'Add Attendee'}
+        <button type="submit" className="button" disabled={editor.busy}>
+          {editor.busy ? 'Adding…' : 'Add Attendee'}
         </button>
       </div>
     </CardForm>

@@ -13,7 +13,8 @@ import {
   type RequestChanges,
   type TravelRequest,
 } from '../api.ts';
-import { ErrorBanner, Loading, TextField, useLoader } from '../components.tsx';
+import { ErrorBanner, FieldError, Loading, TextField, useLoader } from '../components.tsx';
+import { useSubmission } from '../forms.ts';
 
 /** How often an open Launch URL window is checked for being closed (it cannot tell us itself: another origin). */
 const POPUP_POLL_MS = 500;
@@ -62,9 +63,10 @@ export function RequestFormFields(props: {
   const { companyId, request, editable } = props;
   const fields = useLoader(`form-fields:${companyId}`, () => api.listFormFields(companyId));
   const [edits, setEdits] = useState<Record<string, string>>({});
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
+  // Errors the server answers about a text field are shown at that field.
+  const isTextField = (name: string) => (fields.data ?? []).some((field) => field.kind === 'TEXT' && field.field === name);
+  const submission = useSubmission({ fields: (name) => (isTextField(name) ? name : undefined) });
+  const { fieldErrors } = submission;
   const [launching, setLaunching] = useState<{ field: string; phase: 'opening' | 'open' } | null>(null);
   const pollRef = useRef<number | null>(null);
 
@@ -103,32 +105,17 @@ export function RequestFormFields(props: {
     return changes;
   }
 
-  function showSaveError(cause: unknown): void {
-    if (cause instanceof ApiError && cause.field !== undefined && textFields.some((field) => field.field === cause.field)) {
-      setFieldErrors({ [cause.field]: cause.message });
-    } else {
-      setError(errorMessage(cause));
-    }
-  }
-
-  async function saveText(): Promise<void> {
-    setError(null);
-    setFieldErrors({});
-    const changes = textChanges();
-    if (Object.keys(changes).length === 0) {
-      props.onSaved(request, 'Nothing changed.');
-      return;
-    }
-    setSaving(true);
-    try {
+  function saveText(): Promise<void> {
+    return submission.submit(async () => {
+      const changes = textChanges();
+      if (Object.keys(changes).length === 0) {
+        props.onSaved(request, 'Nothing changed.');
+        return;
+      }
       const updated = await api.updateRequest(companyId, request.id, changes);
       setEdits({});
       props.onSaved(updated, 'Request fields saved.');
-    } catch (cause) {
-      showSaveError(cause);
-    } finally {
-      setSaving(false);
-    }
+    });
   }
 
   /**
@@ -138,12 +125,11 @@ export function RequestFormFields(props: {
    * connector's page when the URL arrives.
    */
   async function launch(field: FormField): Promise<void> {
-    setError(null);
-    setFieldErrors({});
+    submission.clearErrors();
     const size = field.popup ?? { width: 640, height: 560 };
     const popup = window.open('about:blank', `leu-${field.field}`, `popup,width=${size.width},height=${size.height}`);
     if (popup === null) {
-      setFieldErrors({ [field.field]: 'The browser blocked the pop-up window. Allow pop-ups for this site, then click the button again.' });
+      submission.setFieldErrors({ [field.field]: 'The browser blocked the pop-up window. Allow pop-ups for this site, then click the button again.' });
       return;
     }
     // The connector's page gets no handle on the console (it could otherwise navigate this tab).
@@ -162,8 +148,8 @@ export function RequestFormFields(props: {
     } catch (cause) {
       popup.close();
       setLaunching(null);
-      if (cause instanceof ApiError && cause.field !== undefined && textFields.some((text) => text.field === cause.field)) showSaveError(cause);
-      else setFieldErrors({ [field.field]: errorMessage(cause) });
+      if (cause instanceof ApiError && cause.field !== undefined && isTextField(cause.field)) submission.fail(cause);
+      else submission.setFieldErrors({ [field.field]: errorMessage(cause) });
       return;
     }
     setLaunching({ field: field.field, phase: 'open' });
@@ -180,7 +166,7 @@ export function RequestFormFields(props: {
   return (
     <section className="card" aria-labelledby="request-fields-heading">
       <h2 id="request-fields-heading">Request Fields</h2>
-      <ErrorBanner message={error} />
+      <ErrorBanner message={submission.error} />
       {editable ? (
         <div className="grid-2">
           {list.map((field) => {
@@ -196,11 +182,7 @@ export function RequestFormFields(props: {
                     error={fieldError}
                     onChange={(value) => {
                       setEdits((current) => ({ ...current, [field.field]: value }));
-                      setFieldErrors((current) => {
-                        const next = { ...current };
-                        delete next[field.field];
-                        return next;
-                      });
+                      submission.clearFieldErrors([field.field]);
                     }}
                   />
                 );
@@ -240,8 +222,8 @@ export function RequestFormFields(props: {
       )}
       {editable && textFields.length > 0 ? (
         <div className="actions">
-          <button type="button" className="button button-primary" disabled={saving || launching !== null} onClick={() => void saveText()}>
-            {saving ? 'Saving…' : 'Save Fields'}
+          <button type="button" className="button button-primary" disabled={submission.busy || launching !== null} onClick={() => void saveText()}>
+            {submission.busy ? 'Saving…' : 'Save Fields'}
           </button>
           <span className="toolbar-hint muted">Lists and Launch URL fields are saved as you choose.</span>
         </div>
@@ -291,11 +273,7 @@ function LaunchField(props: {
       <div className="field-hint" role="status">
         {props.state === 'opening' ? 'Saving the request and opening the window…' : props.state === 'open' ? 'Complete the window; the request reloads when it closes.' : ''}
       </div>
-      {props.error !== undefined ? (
-        <div className="field-error" id={`${id}-error`}>
-          {props.error}
-        </div>
-      ) : null}
+      <FieldError id={`${id}-error`} message={props.error} />
     </div>
   );
 }
@@ -318,9 +296,10 @@ function ListFieldPicker(props: {
   const hasValue = props.current?.value !== undefined || props.current?.code !== undefined;
   const [picking, setPicking] = useState(!hasValue);
   const [chosen, setChosen] = useState<ListItem[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [clearing, setClearing] = useState(false);
+  const choice = useSubmission();
+  const { error, setError } = choice;
+  const busy = choice.pending === 'choose';
+  const clearing = choice.pending === 'clear';
   const inputs = useRef<Array<HTMLInputElement | null>>([]);
   const [focusLevel, setFocusLevel] = useState<number | null>(null);
 
@@ -359,33 +338,28 @@ function ListFieldPicker(props: {
       setFocusLevel(level + 1);
       return;
     }
-    setBusy(true);
-    try {
-      const stored = await api.chooseListItem(props.companyId, props.requestId, field.field, next.map((entry) => entry.shortCode));
-      setPicking(false);
-      setChosen([]);
-      props.onChosen(stored);
-    } catch (cause) {
-      setError(errorMessage(cause));
-    } finally {
-      setBusy(false);
-    }
+    await choice.submit(
+      async () => {
+        const stored = await api.chooseListItem(props.companyId, props.requestId, field.field, next.map((entry) => entry.shortCode));
+        setPicking(false);
+        setChosen([]);
+        props.onChosen(stored);
+      },
+      { what: 'choose' },
+    );
   }
 
   /** Removes the stored value from the request; the levels then start afresh. */
-  async function clearValue(): Promise<void> {
-    setError(null);
-    setClearing(true);
-    try {
-      const updated = await api.updateRequest(props.companyId, props.requestId, { [field.field]: null });
-      setPicking(true);
-      setChosen([]);
-      props.onCleared(updated);
-    } catch (cause) {
-      setError(errorMessage(cause));
-    } finally {
-      setClearing(false);
-    }
+  function clearValue(): Promise<void> {
+    return choice.submit(
+      async () => {
+        const updated = await api.updateRequest(props.companyId, props.requestId, { [field.field]: null });
+        setPicking(true);
+        setChosen([]);
+        props.onCleared(updated);
+      },
+      { what: 'clear' },
+    );
   }
 
   const clearButton = (
@@ -637,11 +611,7 @@ function ListLevelCombobox(props: {
       <div className="field-hint" id={`${id}-hint`} role="status">
         {status}
       </div>
-      {error !== null ? (
-        <div className="field-error" id={`${id}-error`}>
-          {error}
-        </div>
-      ) : null}
+      <FieldError id={`${id}-error`} message={error} />
     </div>
   );
 }

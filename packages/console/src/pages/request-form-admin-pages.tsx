@@ -1,13 +1,11 @@
 // Administration > Request Administration: Attendee Types (which a connector's Fetch Attendee service
 // searches) and Form Fields (the request form's custom fields: text, Fetch List lists, Launch URL buttons).
-import { useState } from 'react';
 import {
   ApiError,
   CUSTOM_FIELDS,
   FORM_FIELD_KINDS,
   FORM_FIELD_KIND_LABELS,
   api,
-  errorMessage,
   type AttendeeType,
   type Connector,
   type FormField,
@@ -15,8 +13,24 @@ import {
   type FormFieldKind,
   type ListSetting,
 } from '../api.ts';
-import { Badge, CardForm, CheckboxField, ConfirmDialog, ErrorBanner, Loading, Notice, SelectField, TextField, useLoader } from '../components.tsx';
-import { RequestAdminFrame } from './request-admin-pages.tsx';
+import {
+  ACTIONS,
+  Badge,
+  CardForm,
+  CheckboxField,
+  ConfirmDialog,
+  DataTable,
+  ErrorBanner,
+  FlagBadge,
+  FormActions,
+  Loading,
+  Notice,
+  SelectField,
+  TextField,
+  useLoader,
+} from '../components.tsx';
+import { useConfirmation, useEditor, type FieldErrors } from '../forms.ts';
+import { ModifyButton, RequestAdminFrame } from './request-admin-pages.tsx';
 
 /** What the Request pages know about a connector: its name, and its services when the admin may see them. */
 interface ConnectorInfo {
@@ -52,55 +66,35 @@ function fetchLists(connector: Connector | null): ListSetting[] {
 export function AttendeeTypesPage({ companyId }: { companyId: string }) {
   const types = useLoader(`attendee-types:${companyId}`, () => api.listAttendeeTypes(companyId));
   const connectors = useLoader(`callout-connectors:${companyId}`, () => loadConnectors(companyId));
-  const [editing, setEditing] = useState<AttendeeType | null>(null);
-  const [code, setCode] = useState('');
-  const [name, setName] = useState('');
-  const [allowsManual, setAllowsManual] = useState(true);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const editor = useEditor(
+    (type: AttendeeType | null) => ({ code: type?.code ?? '', name: type?.name ?? '', allowsManual: type?.allowsManual ?? true }),
+    { fields: ['code', 'name', 'allowsManual'] },
+  );
+  const { editing, draft, fieldErrors } = editor;
 
   const connectorName = (id: string) => connectors.data?.find((connector) => connector.id === id)?.name ?? id;
 
-  function startEdit(type: AttendeeType | null): void {
-    setEditing(type);
-    setCode(type?.code ?? '');
-    setName(type?.name ?? '');
-    setAllowsManual(type?.allowsManual ?? true);
-    setFieldErrors({});
-    setError(null);
-  }
-
-  async function save(): Promise<void> {
-    setError(null);
-    setNotice(null);
-    const errors: Record<string, string> = {};
-    const typeCode = editing?.code ?? code.trim();
-    if (!/^[A-Za-z0-9_-]{1,8}$/.test(typeCode)) errors['code'] = 'Enter a code of 1 to 8 letters, digits, "_" or "-", e.g. BUSGUEST.';
-    if (name.trim() === '') errors['name'] = 'Enter the name travelers see, e.g. Business guest.';
-    setFieldErrors(errors);
-    if (Object.keys(errors).length > 0) return;
-    setBusy(true);
-    try {
-      const bound = editing?.connectorId !== null && editing?.connectorId !== undefined;
-      const saved = await api.saveAttendeeType(companyId, typeCode, { name: name.trim(), allowsManual: bound ? false : allowsManual });
-      setNotice(`Attendee type ${saved.code} “${saved.name}” saved.`);
-      startEdit(null);
-      types.reload();
-    } catch (cause) {
-      if (cause instanceof ApiError && cause.field !== undefined && ['code', 'name', 'allowsManual'].includes(cause.field)) {
-        setFieldErrors({ [cause.field]: cause.message });
-      } else setError(errorMessage(cause));
-    } finally {
-      setBusy(false);
-    }
+  function save(): Promise<void> {
+    const check: FieldErrors = {};
+    const typeCode = editing?.code ?? draft.code.trim();
+    if (!/^[A-Za-z0-9_-]{1,8}$/.test(typeCode)) check['code'] = 'Enter a code of 1 to 8 letters, digits, "_" or "-", e.g. BUSGUEST.';
+    if (draft.name.trim() === '') check['name'] = 'Enter the name travelers see, e.g. Business guest.';
+    return editor.submit(
+      async () => {
+        const bound = editing?.connectorId !== null && editing?.connectorId !== undefined;
+        const saved = await api.saveAttendeeType(companyId, typeCode, { name: draft.name.trim(), allowsManual: bound ? false : draft.allowsManual });
+        editor.setNotice(`Attendee type ${saved.code} “${saved.name}” saved.`);
+        editor.start(null);
+        types.reload();
+      },
+      { check },
+    );
   }
 
   const boundTo = editing?.connectorId ?? null;
   return (
     <RequestAdminFrame companyId={companyId} title="Attendee Types">
-      <Notice message={notice} />
+      <Notice message={editor.notice} />
       <ErrorBanner message={types.error ?? connectors.error} />
       <div className="card">
         <p className="lead">
@@ -108,62 +102,44 @@ export function AttendeeTypesPage({ companyId }: { companyId: string }) {
           (Web Services &gt; Manage Application Connectors &gt; Configure Service) is searched on that connector and allows no
           manually entered attendees.
         </p>
-        {types.loading && types.data === undefined ? <Loading what="attendee types" /> : null}
-        {types.data !== undefined ? (
-          <table className="table">
-            <caption className="visually-hidden">Attendee types</caption>
-            <thead>
-              <tr>
-                <th scope="col">Code</th>
-                <th scope="col">Name</th>
-                <th scope="col">Manual Entry</th>
-                <th scope="col">Searched On</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {types.data.length === 0 ? (
-                <tr>
-                  <td colSpan={5} className="empty">
-                    No attendee types yet. Create one below.
-                  </td>
-                </tr>
-              ) : null}
-              {types.data.map((type) => (
-                <tr key={type.code}>
-                  <td className="mono">{type.code}</td>
-                  <th scope="row">{type.name}</th>
-                  <td>{type.allowsManual ? <Badge tone="success">Allowed</Badge> : <Badge tone="neutral">Manual entry not allowed</Badge>}</td>
-                  <td>{type.connectorId !== null ? connectorName(type.connectorId) : <span className="muted">No connector</span>}</td>
-                  <td className="cell-actions">
-                    <button type="button" className="button button-small" aria-label={`Modify ${type.code}`} onClick={() => startEdit(type)}>
-                      Modify
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
+        <Loading what="attendee types" loader={types} />
+        <DataTable
+          caption="Attendee types"
+          columns={['Code', 'Name', 'Manual Entry', 'Searched On', ACTIONS]}
+          rows={types.data}
+          empty="No attendee types yet. Create one below."
+        >
+          {(type) => (
+            <tr key={type.code}>
+              <td className="mono">{type.code}</td>
+              <th scope="row">{type.name}</th>
+              <td>
+                <FlagBadge on={type.allowsManual} yes="Allowed" no="Manual entry not allowed" />
+              </td>
+              <td>{type.connectorId !== null ? connectorName(type.connectorId) : <span className="muted">No connector</span>}</td>
+              <td className="cell-actions">
+                <ModifyButton name={type.code} onClick={() => editor.start(type)} />
+              </td>
+            </tr>
+          )}
+        </DataTable>
       </div>
       <CardForm aria-labelledby="attendee-type-form-heading" onSubmit={() => save()}>
         <h2 id="attendee-type-form-heading">{editing === null ? 'New Attendee Type' : `Modify ${editing.code}`}</h2>
-        <ErrorBanner message={error} />
+        <ErrorBanner message={editor.error} />
         <div className="grid-2">
           {editing === null ? (
             <TextField
               label="Code"
-              value={code}
-              onChange={(value) => setCode(value.toUpperCase())}
+              value={draft.code}
+              onChange={(value) => editor.update({ code: value.toUpperCase() })}
               error={fieldErrors['code']}
               required
               maxLength={8}
               hint="Sent to the connector as AttendeeTypeCode: 1 to 8 letters, digits, “_” or “-”."
             />
           ) : null}
-          <TextField label="Name" value={name} onChange={setName} error={fieldErrors['name']} required maxLength={64} />
+          <TextField label="Name" value={draft.name} onChange={(name) => editor.update({ name })} error={fieldErrors['name']} required maxLength={64} />
         </div>
         {boundTo !== null ? (
           <p className="note">
@@ -174,23 +150,18 @@ export function AttendeeTypesPage({ companyId }: { companyId: string }) {
           <>
             <CheckboxField
               label="Allow manually entered attendees"
-              checked={allowsManual}
-              onChange={setAllowsManual}
+              checked={draft.allowsManual}
+              onChange={(allowsManual) => editor.update({ allowsManual })}
               hint="Travelers may type in attendees of this type. Picking the type on a Fetch Attendee service turns this off."
             />
             {fieldErrors['allowsManual'] !== undefined ? <div className="field-error">{fieldErrors['allowsManual']}</div> : null}
           </>
         )}
-        <div className="actions">
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {editing === null ? 'Create Attendee Type' : 'Save Attendee Type'}
-          </button>
-          {editing !== null ? (
-            <button type="button" className="button" onClick={() => startEdit(null)}>
-              Cancel
-            </button>
-          ) : null}
-        </div>
+        <FormActions
+          label={editing === null ? 'Create Attendee Type' : 'Save Attendee Type'}
+          disabled={editor.busy}
+          onCancel={editing !== null ? () => editor.start(null) : undefined}
+        />
       </CardForm>
     </RequestAdminFrame>
   );
@@ -227,14 +198,14 @@ const FORM_FIELD_ERRORS = ['field', 'label', 'kind', 'connectorId', 'listName', 
 export function FormFieldsPage({ companyId }: { companyId: string }) {
   const fields = useLoader(`form-fields:${companyId}`, () => api.listFormFields(companyId));
   const connectors = useLoader(`callout-connectors:${companyId}`, () => loadConnectors(companyId));
-  const [editing, setEditing] = useState<FormField | null>(null);
-  const [draft, setDraft] = useState<FieldDraft>(() => draftOf(null, ''));
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [removing, setRemoving] = useState<FormField | null>(null);
-  const [removeError, setRemoveError] = useState<string | null>(null);
+  const editor = useEditor((field: FormField | null) => draftOf(field, ''), { fields: FORM_FIELD_ERRORS });
+  const { editing, draft, fieldErrors } = editor;
+  const removal = useConfirmation(async (field: FormField) => {
+    await api.removeFormField(companyId, field.field);
+    editor.setNotice(`Form field “${field.label}” deleted. Requests keep the values they have in ${field.field}.`);
+    if (editing?.field === field.field) editor.start(null);
+    fields.reload();
+  });
 
   const list = fields.data ?? [];
   const connectorList = connectors.data ?? [];
@@ -246,89 +217,52 @@ export function FormFieldsPage({ companyId }: { companyId: string }) {
   const listName = draft.listName !== '' ? draft.listName : (lists[0]?.name ?? '');
   const connectorName = (id: string | null) => (id === null ? null : (connectorList.find((connector) => connector.id === id)?.name ?? id));
 
+  /** Changes the draft, dropping the errors of the fields changed. */
   function update(patch: Partial<FieldDraft>): void {
-    setDraft((current) => ({ ...current, ...patch }));
-    setFieldErrors((current) => {
-      const next = { ...current };
-      for (const key of Object.keys(patch)) delete next[key];
-      return next;
-    });
+    editor.update(patch);
+    editor.clearFieldErrors(Object.keys(patch));
   }
 
-  function startEdit(field: FormField | null): void {
-    setEditing(field);
-    setDraft(draftOf(field, ''));
-    setFieldErrors({});
-    setError(null);
-  }
-
-  /** The saved input, or the errors to show. */
-  function input(): { ok: true; input: FormFieldInput } | { ok: false; errors: Record<string, string> } {
-    const errors: Record<string, string> = {};
+  /** The input to save, and the errors of the check before saving. */
+  function check(): { input: FormFieldInput; errors: FieldErrors } {
+    const errors: FieldErrors = {};
     if (fieldName === '') errors['field'] = 'Every custom field (custom1 to custom20) is used. Delete a form field first.';
     if (draft.label.trim() === '') errors['label'] = 'Enter the label travelers see, e.g. Project.';
-    const result: FormFieldInput = { label: draft.label.trim(), kind: draft.kind };
+    const input: FormFieldInput = { label: draft.label.trim(), kind: draft.kind };
     if (draft.kind !== 'TEXT') {
       if (connectorId === '') errors['connectorId'] = 'Register an application connector first (Web Services > Manage Application Connectors).';
-      result.connectorId = connectorId;
+      input.connectorId = connectorId;
     }
     if (draft.kind === 'LIST') {
       if (listName.trim() === '') errors['listName'] = 'Choose a list of the connector’s Fetch List service (add one under Configure Service > Fetch List).';
-      result.listName = listName.trim();
+      input.listName = listName.trim();
     }
     if (draft.kind === 'LAUNCH_URL') {
       for (const [key, text] of [['popupWidth', draft.popupWidth], ['popupHeight', draft.popupHeight]] as const) {
         const value = Number(text.trim());
         if (!/^\d+$/.test(text.trim()) || value < 200 || value > 4000) errors[key] = 'Enter a whole number of pixels from 200 to 4000.';
-        else result[key] = value;
+        else input[key] = value;
       }
     }
-    return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, input: result };
+    return { input, errors };
   }
 
-  async function save(): Promise<void> {
-    setError(null);
-    setNotice(null);
-    const checked = input();
-    if (!checked.ok) {
-      setFieldErrors(checked.errors);
-      return;
-    }
-    setFieldErrors({});
-    setBusy(true);
-    try {
-      const saved = await api.saveFormField(companyId, fieldName, checked.input);
-      setNotice(`Form field “${saved.label}” saved on ${saved.field}.`);
-      startEdit(null);
-      fields.reload();
-    } catch (cause) {
-      if (cause instanceof ApiError && cause.field !== undefined && FORM_FIELD_ERRORS.includes(cause.field)) {
-        setFieldErrors({ [cause.field]: cause.message });
-      } else setError(errorMessage(cause));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function remove(field: FormField): Promise<void> {
-    setBusy(true);
-    setRemoveError(null);
-    try {
-      await api.removeFormField(companyId, field.field);
-      setRemoving(null);
-      setNotice(`Form field “${field.label}” deleted. Requests keep the values they have in ${field.field}.`);
-      if (editing?.field === field.field) startEdit(null);
-      fields.reload();
-    } catch (cause) {
-      setRemoveError(errorMessage(cause));
-    } finally {
-      setBusy(false);
-    }
+  function save(): Promise<void> {
+    const { input, errors } = check();
+    return editor.submit(
+      async () => {
+        const saved = await api.saveFormField(companyId, fieldName, input);
+        editor.setNotice(`Form field “${saved.label}” saved on ${saved.field}.`);
+        editor.start(null);
+        fields.reload();
+      },
+      { check: errors },
+    );
   }
 
   return (
     <RequestAdminFrame companyId={companyId} title="Form Fields">
-      <Notice message={notice} />
+      <Notice message={editor.notice} />
       <ErrorBanner message={fields.error ?? connectors.error} />
       <div className="card">
         <p className="lead">
@@ -336,64 +270,35 @@ export function FormFieldsPage({ companyId }: { companyId: string }) {
           come from a connector’s <strong>Fetch List</strong> service, or a button that opens a connector’s page
           (<strong>Launch External URL</strong>).
         </p>
-        {fields.loading && fields.data === undefined ? <Loading what="form fields" /> : null}
-        {fields.data !== undefined ? (
-          <table className="table">
-            <caption className="visually-hidden">Form fields</caption>
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">Label</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Connector</th>
-                <th scope="col">Settings</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.length === 0 ? (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    No form fields yet. Create one below.
-                  </td>
-                </tr>
-              ) : null}
-              {list.map((field) => (
-                <tr key={field.field}>
-                  <td className="mono">{field.field}</td>
-                  <th scope="row">{field.label}</th>
-                  <td>{FORM_FIELD_KIND_LABELS[field.kind] ?? field.kind}</td>
-                  <td>{connectorName(field.connectorId) ?? <span className="muted">—</span>}</td>
-                  <td className="small">
-                    <FieldSettings field={field} />
-                  </td>
-                  <td className="cell-actions">
-                    <button type="button" className="button button-small" aria-label={`Modify ${field.label}`} onClick={() => startEdit(field)}>
-                      Modify
-                    </button>{' '}
-                    <button
-                      type="button"
-                      className="button button-small button-danger"
-                      aria-label={`Delete ${field.label}`}
-                      onClick={() => {
-                        setRemoveError(null);
-                        setRemoving(field);
-                      }}
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
+        <Loading what="form fields" loader={fields} />
+        <DataTable
+          caption="Form fields"
+          columns={['Field', 'Label', 'Kind', 'Connector', 'Settings', ACTIONS]}
+          rows={fields.data}
+          empty="No form fields yet. Create one below."
+        >
+          {(field) => (
+            <tr key={field.field}>
+              <td className="mono">{field.field}</td>
+              <th scope="row">{field.label}</th>
+              <td>{FORM_FIELD_KIND_LABELS[field.kind] ?? field.kind}</td>
+              <td>{connectorName(field.connectorId) ?? <span className="muted">—</span>}</td>
+              <td className="small">
+                <FieldSettings field={field} />
+              </td>
+              <td className="cell-actions">
+                <ModifyButton name={field.label} onClick={() => editor.start(field)} />{' '}
+                <button type="button" className="button button-small button-danger" aria-label={`Delete ${field.label}`} onClick={() => removal.ask(field)}>
+                  Delete
+                </button>
+              </td>
+            </tr>
+          )}
+        </DataTable>
       </div>
       <CardForm aria-labelledby="form-field-form-heading" onSubmit={() => save()}>
         <h2 id="form-field-form-heading">{editing === null ? 'New Form Field' : `Modify “${editing.label}”`}</h2>
-        <ErrorBanner message={error} />
+        <ErrorBanner message={editor.error} />
         <div className="grid-2">
           {editing === null ? (
             free.length > 0 ? (
@@ -495,32 +400,19 @@ export function FormFieldsPage({ companyId }: { companyId: string }) {
           ) : null}
         </div>
         {draft.kind === 'LAUNCH_URL' && chosenConnector?.connector ? <LaunchServiceHint connector={chosenConnector.connector} /> : null}
-        <div className="actions">
-          <button type="submit" className="button button-primary" disabled={busy || (editing === null && free.length === 0)}>
-            {editing === null ? 'Create Form Field' : 'Save Form Field'}
-          </button>
-          {editing !== null ? (
-            <button type="button" className="button" onClick={() => startEdit(null)}>
-              Cancel
-            </button>
-          ) : null}
-        </div>
+        <FormActions
+          label={editing === null ? 'Create Form Field' : 'Save Form Field'}
+          disabled={editor.busy || (editing === null && free.length === 0)}
+          onCancel={editing !== null ? () => editor.start(null) : undefined}
+        />
       </CardForm>
-      {removing !== null ? (
-        <ConfirmDialog
-          title="Delete form field?"
-          confirmLabel={busy ? 'Deleting…' : 'Delete'}
-          danger
-          busy={busy}
-          error={removeError}
-          onCancel={() => setRemoving(null)}
-          onConfirm={() => void remove(removing)}
-        >
+      <ConfirmDialog confirmation={removal} title="Delete form field?" confirmLabel="Delete" busyLabel="Deleting…" danger>
+        {(field) => (
           <p>
-            “{removing.label}” leaves the request form. Requests keep the values they have in <span className="mono">{removing.field}</span>.
+            “{field.label}” leaves the request form. Requests keep the values they have in <span className="mono">{field.field}</span>.
           </p>
-        </ConfirmDialog>
-      ) : null}
+        )}
+      </ConfirmDialog>
     </RequestAdminFrame>
   );
 }

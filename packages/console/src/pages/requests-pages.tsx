@@ -1,9 +1,7 @@
 // Requests: My Requests, New Request, a request's page with its workflow actions, and Requests to Approve.
-import { useEffect, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import {
-  ApiError,
   api,
-  errorMessage,
   type NewRequestFields,
   type RequestAction,
   type RequestChanges,
@@ -11,9 +9,10 @@ import {
   type RequestPolicy,
   type TravelRequest,
 } from '../api.ts';
-import { Badge, DateTime, ErrorBanner, Loading, Modal, Notice, PageHeader, SelectField, TextField, useLoader, CardForm } from '../components.tsx';
+import { Badge, CardForm, DataTable, DateTime, ErrorBanner, Loading, Modal, Notice, PageHeader, SelectField, Tabs, TextField, useLoader } from '../components.tsx';
+import { useSubmission, type FieldErrors } from '../forms.ts';
 import { Link, navigate, paths, useLocation } from '../router.tsx';
-import { clearFlash, peekFlash, setFlash, useSession } from '../session.tsx';
+import { setFlash, useFlash, useSession } from '../session.tsx';
 import { RequestAttendees } from './request-attendees.tsx';
 import { RequestFormFields } from './request-fields.tsx';
 
@@ -51,148 +50,94 @@ function personName(person: { firstName: string; lastName: string } | undefined)
 }
 
 /** My Requests and Requests to Approve, as tabs. */
-function RequestTabs() {
-  const { path } = useLocation();
-  const tabs = [
-    { label: 'My Requests', to: paths.myRequests() },
-    { label: 'Requests to Approve', to: paths.approvals() },
-  ];
-  return (
-    <nav aria-label="Request pages" className="tabs">
-      <ul>
-        {tabs.map((tab) => {
-          const current = path === tab.to || path.startsWith(`${tab.to}/`);
-          return (
-            <li key={tab.to}>
-              <Link to={tab.to} className={current ? 'tab is-current' : 'tab'} aria-current={current ? 'page' : undefined}>
-                {tab.label}
-              </Link>
-            </li>
-          );
-        })}
-      </ul>
-    </nav>
-  );
-}
+const REQUEST_TABS = [
+  { label: 'My Requests', to: paths.myRequests() },
+  { label: 'Requests to Approve', to: paths.approvals() },
+];
 
 /** The list of requests shared by My Requests and Requests to Approve. */
-function RequestTable(props: { caption: string; requests: TravelRequest[]; link: (id: string) => string; showOwner?: boolean; empty: ReactNode }) {
-  const columns = props.showOwner ? 7 : 6;
+function RequestTable(props: { caption: string; requests: TravelRequest[] | undefined; link: (id: string) => string; showOwner?: boolean; empty: ReactNode }) {
   return (
-    <table className="table">
-      <caption className="visually-hidden">{props.caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Request ID</th>
-          <th scope="col">Request Name</th>
-          {props.showOwner ? <th scope="col">Traveler</th> : null}
-          <th scope="col">Start Date</th>
-          <th scope="col">End Date</th>
-          <th scope="col">Destination</th>
-          <th scope="col">Status</th>
+    <DataTable
+      caption={props.caption}
+      columns={['Request ID', 'Request Name', props.showOwner ? 'Traveler' : null, 'Start Date', 'End Date', 'Destination', 'Status']}
+      rows={props.requests}
+      empty={props.empty}
+    >
+      {(request) => (
+        <tr key={request.id}>
+          <td className="mono">
+            <Link to={props.link(request.id)} aria-label={`Request ${request.requestId}: ${request.name}`}>
+              {request.requestId}
+            </Link>
+          </td>
+          <th scope="row">{request.name}</th>
+          {props.showOwner ? <td>{personName(request.owner) ?? '—'}</td> : null}
+          <td className="nowrap">
+            <CalendarDate value={request.startDate} />
+          </td>
+          <td className="nowrap">
+            <CalendarDate value={request.endDate} />
+          </td>
+          <td>{destination(request) ?? <span className="muted">—</span>}</td>
+          <td>
+            <RequestStatus request={request} />
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {props.requests.length === 0 ? (
-          <tr>
-            <td colSpan={columns} className="empty">
-              {props.empty}
-            </td>
-          </tr>
-        ) : null}
-        {props.requests.map((request) => (
-          <tr key={request.id}>
-            <td className="mono">
-              <Link to={props.link(request.id)} aria-label={`Request ${request.requestId}: ${request.name}`}>
-                {request.requestId}
-              </Link>
-            </td>
-            <th scope="row">{request.name}</th>
-            {props.showOwner ? <td>{personName(request.owner) ?? '—'}</td> : null}
-            <td className="nowrap">
-              <CalendarDate value={request.startDate} />
-            </td>
-            <td className="nowrap">
-              <CalendarDate value={request.endDate} />
-            </td>
-            <td>{destination(request) ?? <span className="muted">—</span>}</td>
-            <td>
-              <RequestStatus request={request} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      )}
+    </DataTable>
   );
 }
 
-/** Shows (once) the message another page left for this one. */
-function useFlash(): string | null {
-  const { path } = useLocation();
-  const [flash] = useState(() => peekFlash(path));
-  useEffect(() => clearFlash(), []);
-  return flash;
+/** The frame of My Requests and Requests to Approve: the tabs, the message another page left, and a card. */
+function RequestListFrame({ error, children }: { error: string | null; children: ReactNode }) {
+  const flash = useFlash();
+  return (
+    <section>
+      <PageHeader title="Requests" />
+      <Tabs label="Request pages" tabs={REQUEST_TABS} />
+      <Notice message={flash} />
+      <ErrorBanner message={error} />
+      <div className="card">{children}</div>
+    </section>
+  );
 }
 
 /** My Requests: the signed-in user's requests, newest first. */
 export function MyRequestsPage({ companyId }: { companyId: string }) {
   const requests = useLoader(`my-requests:${companyId}`, () => api.listMyRequests(companyId));
-  const flash = useFlash();
   return (
-    <section>
-      <PageHeader title="Requests" />
-      <RequestTabs />
-      <Notice message={flash} />
-      <ErrorBanner message={requests.error} />
-      <div className="card">
-        <div className="card-title-row is-centered">
-          <h2>My Requests</h2>
-          <button type="button" className="button button-primary" onClick={() => navigate(paths.newRequest())}>
-            New Request
-          </button>
-        </div>
-        {requests.loading && requests.data === undefined ? <Loading what="your requests" /> : null}
-        {requests.data !== undefined ? (
-          <RequestTable
-            caption="My Requests"
-            requests={requests.data}
-            link={paths.request}
-            empty={
-              <>
-                You have no requests yet. Click <strong>New Request</strong> to plan a trip.
-              </>
-            }
-          />
-        ) : null}
+    <RequestListFrame error={requests.error}>
+      <div className="card-title-row is-centered">
+        <h2>My Requests</h2>
+        <button type="button" className="button button-primary" onClick={() => navigate(paths.newRequest())}>
+          New Request
+        </button>
       </div>
-    </section>
+      <Loading what="your requests" loader={requests} />
+      <RequestTable
+        caption="My Requests"
+        requests={requests.data}
+        link={paths.request}
+        empty={
+          <>
+            You have no requests yet. Click <strong>New Request</strong> to plan a trip.
+          </>
+        }
+      />
+    </RequestListFrame>
   );
 }
 
 /** Requests to Approve: what waits for the signed-in user (as manager, named approver or group member). */
 export function ApprovalsPage({ companyId }: { companyId: string }) {
   const requests = useLoader(`approvals:${companyId}`, () => api.listRequestsToApprove(companyId));
-  const flash = useFlash();
   return (
-    <section>
-      <PageHeader title="Requests" />
-      <RequestTabs />
-      <Notice message={flash} />
-      <ErrorBanner message={requests.error} />
-      <div className="card">
-        <h2>Requests to Approve</h2>
-        {requests.loading && requests.data === undefined ? <Loading what="requests to approve" /> : null}
-        {requests.data !== undefined ? (
-          <RequestTable
-            caption="Requests to Approve"
-            requests={requests.data}
-            link={paths.approval}
-            showOwner
-            empty="No requests are waiting for your approval."
-          />
-        ) : null}
-      </div>
-    </section>
+    <RequestListFrame error={requests.error}>
+      <h2>Requests to Approve</h2>
+      <Loading what="requests to approve" loader={requests} />
+      <RequestTable caption="Requests to Approve" requests={requests.data} link={paths.approval} showOwner empty="No requests are waiting for your approval." />
+    </RequestListFrame>
   );
 }
 
@@ -242,9 +187,8 @@ function RequestForm(props: {
   onCancel: () => void;
 }) {
   const [values, setValues] = useState(props.initial);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission({ fields: REQUEST_FORM_FIELDS });
+  const { fieldErrors } = submission;
   const { name, businessPurpose, startDate, endDate, city, countryCode, comment, policyId } = values;
   const policies = props.policies ?? [];
   const choosePolicy = policies.length > 1;
@@ -252,16 +196,11 @@ function RequestForm(props: {
   /** A change handler that also clears the field's error. */
   const edit = (field: string, key: keyof RequestFormValues) => (value: string) => {
     setValues((current) => ({ ...current, [key]: value }));
-    setFieldErrors((current) => {
-      if (current[field] === undefined) return current;
-      const next = { ...current };
-      delete next[field];
-      return next;
-    });
+    submission.clearFieldErrors([field]);
   };
 
-  function check(): Record<string, string> {
-    const errors: Record<string, string> = {};
+  function check(): FieldErrors {
+    const errors: FieldErrors = {};
     if (name.trim() === '') errors['name'] = 'Enter a name for the request, e.g. Customer visit Berlin.';
     if (startDate !== '' && endDate !== '' && endDate < startDate) errors['endDate'] = 'The end date cannot be before the start date.';
     if ((city.trim() === '') !== (countryCode.trim() === '')) {
@@ -275,29 +214,14 @@ function RequestForm(props: {
     return errors;
   }
 
-  async function save(): Promise<void> {
-    setError(null);
-    const errors = check();
-    setFieldErrors(errors);
-    if (Object.keys(errors).length > 0) return;
-    setBusy(true);
-    try {
-      await props.onSave(values);
-    } catch (cause) {
-      if (cause instanceof ApiError && cause.field !== undefined && REQUEST_FORM_FIELDS.includes(cause.field)) {
-        setFieldErrors({ [cause.field]: cause.message });
-      } else {
-        setError(errorMessage(cause));
-      }
-    } finally {
-      setBusy(false);
-    }
+  function save(): Promise<void> {
+    return submission.submit(() => props.onSave(values), { check: check() });
   }
 
   return (
     <CardForm aria-label={props.label} onSubmit={() => save()}>
       {props.title !== undefined ? <h2>{props.title}</h2> : null}
-      <ErrorBanner message={error} />
+      <ErrorBanner message={submission.error} />
       <div className="grid-2">
         <TextField label="Request Name" value={name} onChange={edit('name', 'name')} error={fieldErrors['name']} required maxLength={255} />
         <TextField label="Business Purpose" value={businessPurpose} onChange={edit('businessPurpose', 'businessPurpose')} error={fieldErrors['businessPurpose']} maxLength={255} />
@@ -328,8 +252,8 @@ function RequestForm(props: {
       <TextField label="Comment" value={comment} onChange={edit('comment', 'comment')} error={fieldErrors['comment']} multiline maxLength={2000} />
       <p className="note">{props.note}</p>
       <div className="actions">
-        <button type="submit" className="button button-primary" disabled={busy}>
-          {busy ? 'Saving…' : 'Save'}
+        <button type="submit" className="button button-primary" disabled={submission.busy}>
+          {submission.busy ? 'Saving…' : 'Save'}
         </button>
         <button type="button" className="button" onClick={props.onCancel}>
           Cancel
@@ -431,12 +355,10 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
   const request = useLoader(`request:${companyId}:${requestId}`, () => api.getRequest(companyId, requestId));
   const comments = useLoader<RequestComment[]>(`request-comments:${companyId}:${requestId}`, () => api.listRequestComments(companyId, requestId));
   const flash = useFlash();
-  const [notice, setNotice] = useState<string | null>(flash);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<RequestAction | null>(null);
+  const submission = useSubmission({ fields: ['comment'], notice: flash });
+  const { setError, setNotice } = submission;
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [comment, setComment] = useState('');
-  const [commentError, setCommentError] = useState<string | undefined>(undefined);
 
   const data = request.data;
   const allowed = new Set(data?.operations.map((operation) => operation.rel) ?? []);
@@ -444,33 +366,23 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
 
   async function act(action: RequestAction): Promise<void> {
     if (data === undefined) return;
-    setError(null);
-    setNotice(null);
-    setCommentError(undefined);
-    if (action === 'sendback' && comment.trim() === '') {
-      setCommentError('Enter a comment telling the traveler what to change.');
-      return;
-    }
-    setBusy(action);
-    try {
-      const approverAction = action === 'approve' || action === 'sendback';
-      const updated = await api.requestAction(companyId, data.id, action, approverAction && comment.trim() !== '' ? comment.trim() : undefined);
-      if (approverAction) {
-        setFlash(paths.approvals(), `Request ${updated.requestId} ${action === 'approve' ? 'approved' : 'sent back to the traveler'}.`);
-        navigate(paths.approvals());
-        return;
-      }
-      request.setData(updated);
-      comments.reload();
-      setNotice(OWNER_ACTIONS.find((entry) => entry.action === action)?.done(updated) ?? null);
-      setConfirmCancel(false);
-    } catch (cause) {
-      if (cause instanceof ApiError && cause.field === 'comment') setCommentError(cause.message);
-      else setError(errorMessage(cause));
-      setConfirmCancel(false);
-    } finally {
-      setBusy(null);
-    }
+    const check: FieldErrors = action === 'sendback' && comment.trim() === '' ? { comment: 'Enter a comment telling the traveler what to change.' } : {};
+    await submission.submit(
+      async () => {
+        const approverAction = action === 'approve' || action === 'sendback';
+        const updated = await api.requestAction(companyId, data.id, action, approverAction && comment.trim() !== '' ? comment.trim() : undefined);
+        if (approverAction) {
+          setFlash(paths.approvals(), `Request ${updated.requestId} ${action === 'approve' ? 'approved' : 'sent back to the traveler'}.`);
+          navigate(paths.approvals());
+          return;
+        }
+        request.setData(updated);
+        comments.reload();
+        setNotice(OWNER_ACTIONS.find((entry) => entry.action === action)?.done(updated) ?? null);
+      },
+      { check, what: action },
+    );
+    setConfirmCancel(false);
   }
 
   const ownerActions = OWNER_ACTIONS.filter((entry) => allowed.has(entry.action));
@@ -506,9 +418,9 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
           </span>
         </p>
       ) : null}
-      <Notice message={notice} />
-      <ErrorBanner message={request.error ?? error} />
-      {request.loading && data === undefined ? <Loading what="the request" /> : null}
+      <Notice message={submission.notice} />
+      <ErrorBanner message={request.error ?? submission.error} />
+      <Loading what="the request" loader={request} />
       {editRefused ? (
         <Notice tone="info" message={`This request can no longer be edited: it is ${data.closed ? 'closed' : data.approvalStatus.name}.`} />
       ) : null}
@@ -518,7 +430,7 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
             <button
               type="button"
               className="button"
-              disabled={busy !== null}
+              disabled={submission.busy}
               onClick={() => {
                 setNotice(null);
                 setError(null);
@@ -533,10 +445,10 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
               key={entry.action}
               type="button"
               className={entry.primary ? 'button button-primary' : entry.danger ? 'button button-danger' : 'button'}
-              disabled={busy !== null}
+              disabled={submission.busy}
               onClick={() => (entry.action === 'cancel' ? setConfirmCancel(true) : void act(entry.action))}
             >
-              {busy === entry.action ? `${entry.label}…` : entry.label}
+              {submission.pending === entry.action ? `${entry.label}…` : entry.label}
             </button>
           ))}
         </div>
@@ -551,15 +463,15 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
               onChange={setComment}
               multiline
               maxLength={2000}
-              error={commentError}
+              error={submission.fieldErrors['comment']}
               hint="Optional when approving; required when sending the request back. The traveler sees it."
             />
             <div className="actions">
-              <button type="submit" className="button button-primary" disabled={busy !== null}>
-                {busy === 'approve' ? 'Approving…' : 'Approve'}
+              <button type="submit" className="button button-primary" disabled={submission.busy}>
+                {submission.pending === 'approve' ? 'Approving…' : 'Approve'}
               </button>
-              <button type="button" className="button button-danger" disabled={busy !== null} onClick={() => void act('sendback')}>
-                {busy === 'sendback' ? 'Sending Back…' : 'Send Back'}
+              <button type="button" className="button button-danger" disabled={submission.busy} onClick={() => void act('sendback')}>
+                {submission.pending === 'sendback' ? 'Sending Back…' : 'Send Back'}
               </button>
             </div>
           </CardForm>
@@ -605,7 +517,7 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
         <div className="card">
           <h2>Comments</h2>
           <ErrorBanner message={comments.error} />
-          {comments.loading && comments.data === undefined ? <Loading what="comments" /> : null}
+          <Loading what="comments" loader={comments} />
           {comments.data !== undefined && comments.data.length === 0 ? <p className="muted">No comments yet.</p> : null}
           {comments.data !== undefined && comments.data.length > 0 ? (
             <ol className="comments" aria-label="Comments">
@@ -629,7 +541,7 @@ export function RequestDetailPage({ companyId, requestId, mode }: { companyId: s
           onSubmit={() => void act('cancel')}
           footer={
             <>
-              <button type="submit" className="button button-danger" disabled={busy !== null}>
+              <button type="submit" className="button button-danger" disabled={submission.busy}>
                 Cancel Request
               </button>
               <button type="button" className="button" onClick={() => setConfirmCancel(false)}>

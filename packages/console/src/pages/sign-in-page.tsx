@@ -1,14 +1,14 @@
 // Sign In: Login ID and Password.
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, api, errorMessage, type Session } from '../api.ts';
-import { ErrorBanner, Notice, TextField, CardForm } from '../components.tsx';
+import { CardForm, ErrorBanner, Notice, TextField } from '../components.tsx';
+import { useSubmission } from '../forms.ts';
 
 /** The sign-in form; calls `onSignedIn` with the new session. */
 export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSignedIn: (session: Session) => void }) {
   const [loginId, setLoginId] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
   const loginRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -18,21 +18,13 @@ export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSi
 
   async function submit(): Promise<void> {
     if (loginId.trim() === '' || password === '') {
-      setError('Enter your Login ID and password.');
+      submission.setError('Enter your Login ID and password.');
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      onSignedIn(await api.signIn(loginId.trim(), password));
-    } catch (cause) {
-      setError(
-        cause instanceof ApiError && cause.status === 401
-          ? 'The Login ID or password is not correct. Check them and try again.'
-          : errorMessage(cause),
-      );
-      setBusy(false);
-    }
+    await submission.submit(async () => onSignedIn(await api.signIn(loginId.trim(), password)), {
+      message: (cause) =>
+        cause instanceof ApiError && cause.status === 401 ? 'The Login ID or password is not correct. Check them and try again.' : errorMessage(cause),
+    });
   }
 
   return (
@@ -40,12 +32,12 @@ export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSi
       <h1>Sign In</h1>
       <Notice message={notice} tone="info" />
       <CardForm onSubmit={() => submit()}>
-        <ErrorBanner message={error} />
+        <ErrorBanner message={submission.error} />
         <TextField label="Login ID" value={loginId} onChange={setLoginId} autoComplete="username" inputRef={loginRef} required />
         <TextField label="Password" type="password" value={password} onChange={setPassword} autoComplete="current-password" required />
         <div className="actions">
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Signing In…' : 'Sign In'}
+          <button type="submit" className="button button-primary" disabled={submission.busy}>
+            {submission.busy ? 'Signing In…' : 'Sign In'}
           </button>
         </div>
       </CardForm>

@@ -1,8 +1,9 @@
 // Administration > Webhook Signing Key: the public keys (PEM) that verify Concur-Signature on ESS
 // webhooks, the current one and older ones that still verify, and Rotate (operators).
 import { useState } from 'react';
-import { api, errorMessage, type WebhookKey } from '../api.ts';
-import { Badge, ConfirmDialog, DateTime, ErrorBanner, Loading, Notice, PageHeader, useLoader, type Crumb } from '../components.tsx';
+import { api, type WebhookKey } from '../api.ts';
+import { ConfirmDialog, DateTime, ErrorBanner, FlagBadge, Loading, Notice, PageHeader, useLoader, type Crumb } from '../components.tsx';
+import { useConfirmation } from '../forms.ts';
 import { Link, paths } from '../router.tsx';
 import { canManageConnectors, useSession } from '../session.tsx';
 
@@ -38,7 +39,7 @@ function KeyCard({ webhookKey, title }: { webhookKey: WebhookKey; title: string 
     <section className="card" aria-labelledby={headingId}>
       <div className="card-title-row is-centered">
         <h2 id={headingId}>{title}</h2>
-        {webhookKey.current ? <Badge tone="success">Signing new events</Badge> : <Badge tone="neutral">Still verifies</Badge>}
+        <FlagBadge on={webhookKey.current} yes="Signing new events" no="Still verifies" />
       </div>
       <dl className="facts">
         <dt>Key ID</dt>
@@ -62,27 +63,13 @@ function KeyCard({ webhookKey, title }: { webhookKey: WebhookKey; title: string 
 export function WebhookSigningKeyPage() {
   const { session } = useSession();
   const operator = session.user.isOperator;
-  const [generation, setGeneration] = useState(0);
-  const keys = useLoader(`webhook-keys:${generation}`, () => api.listWebhookKeys());
-  const [confirm, setConfirm] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [rotateError, setRotateError] = useState<string | null>(null);
+  const keys = useLoader('webhook-keys', () => api.listWebhookKeys());
   const [notice, setNotice] = useState<string | null>(null);
-
-  async function rotate(): Promise<void> {
-    setBusy(true);
-    setRotateError(null);
-    try {
-      const kid = await api.rotateWebhookKey();
-      setConfirm(false);
-      setNotice(`Webhook signing key rotated: new key id ${kid}. Events signed from now on use it; the previous key stays published, so signatures made with it keep verifying.`);
-      setGeneration((value) => value + 1);
-    } catch (cause) {
-      setRotateError(errorMessage(cause));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const rotation = useConfirmation(async () => {
+    const kid = await api.rotateWebhookKey();
+    setNotice(`Webhook signing key rotated: new key id ${kid}. Events signed from now on use it; the previous key stays published, so signatures made with it keep verifying.`);
+    keys.reload();
+  });
 
   const [current, ...older] = keys.data ?? [];
   const pemUrl = `${window.location.origin}/api/ess/signing-key.pem`;
@@ -95,8 +82,7 @@ export function WebhookSigningKeyPage() {
             className="button"
             onClick={() => {
               setNotice(null);
-              setRotateError(null);
-              setConfirm(true);
+              rotation.ask();
             }}
           >
             Rotate Key
@@ -110,7 +96,7 @@ export function WebhookSigningKeyPage() {
       </p>
       <Notice message={notice} />
       <ErrorBanner message={keys.error} />
-      {keys.loading && keys.data === undefined ? <Loading what="the signing keys" /> : null}
+      <Loading what="the signing keys" loader={keys} />
       {current !== undefined ? <KeyCard key={current.kid} webhookKey={current} title="Current Public Key" /> : null}
       {current !== undefined ? (
         <section className="card" aria-labelledby="verify-heading">
@@ -134,22 +120,17 @@ export function WebhookSigningKeyPage() {
           ))}
         </>
       ) : null}
-      {confirm ? (
-        <ConfirmDialog
-          title="Rotate the webhook signing key?"
-          confirmLabel={busy ? 'Rotating…' : 'Rotate Key'}
-          busy={busy}
-          error={rotateError}
-          onCancel={() => setConfirm(false)}
-          onConfirm={() => void rotate()}
-        >
-          <p className="dialog-lead">
-            A new key starts signing the events sent from now on. The current key stays published, so signatures made with it
-            keep verifying; the key before it is retired.
-          </p>
-          <p>Subscribers that pin one key need the new public key before their next delivery.</p>
-        </ConfirmDialog>
-      ) : null}
+      <ConfirmDialog confirmation={rotation} title="Rotate the webhook signing key?" confirmLabel="Rotate Key" busyLabel="Rotating…">
+        {() => (
+          <>
+            <p className="dialog-lead">
+              A new key starts signing the events sent from now on. The current key stays published, so signatures made with it
+              keep verifying; the key before it is retired.
+            </p>
+            <p>Subscribers that pin one key need the new public key before their next delivery.</p>
+          </>
+        )}
+      </ConfirmDialog>
     </section>
   );
 }

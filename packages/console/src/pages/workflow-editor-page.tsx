@@ -3,19 +3,18 @@
 import { useEffect, useRef, useState } from 'react';
 import {
   APPROVER_TYPES,
-  ApiError,
   EVENT_ROLES,
   NUMERIC_STATUS_ROLES,
   ROLE_CODES,
   ROLE_CODE_LABELS,
   api,
-  errorMessage,
   type ApproverType,
   type RoleCode,
   type Workflow,
   type WorkflowStepInput,
 } from '../api.ts';
 import { CheckboxField, ErrorBanner, Loading, SelectField, TextField, useLoader } from '../components.tsx';
+import { useSubmission, type FieldErrors } from '../forms.ts';
 import { navigate, paths } from '../router.tsx';
 import { setFlash } from '../session.tsx';
 import { RequestAdminFrame } from './request-admin-pages.tsx';
@@ -59,6 +58,11 @@ interface StepDraft {
 
 const STEP_FIELDS = ['roleCode', 'customRole', 'name', 'approverType', 'approverUserId', 'approverGroup', 'connectorId', 'notify', 'stepCode', 'statusKey'];
 const STEP_CODE = /^[A-Za-z0-9_-]{1,20}$/;
+
+/** Whether the server's error names a field the editor shows: the workflow's, or one of a step's (`steps.2.stepCode`). */
+function isEditorField(field: string): boolean {
+  return ['name', 'approvedStepCode'].includes(field) || STEP_FIELDS.some((key) => /^steps\.\d+\./.test(field) && field.endsWith(`.${key}`));
+}
 
 function toDraft(step: Workflow['steps'][number], key: number): StepDraft {
   return {
@@ -128,9 +132,12 @@ export function WorkflowEditorPage({ companyId, workflowId }: { companyId: strin
   const [name, setName] = useState('');
   const [approvedStepCode, setApprovedStepCode] = useState('');
   const [steps, setSteps] = useState<StepDraft[]>([]);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission({
+    fields: (field) => (isEditorField(field) ? field : undefined),
+    checkBanner: 'Correct the highlighted fields.',
+    fieldBanner: 'Correct the highlighted field.',
+  });
+  const { fieldErrors } = submission;
 
   const loaded = workflow.data;
   useEffect(() => {
@@ -167,8 +174,8 @@ export function WorkflowEditorPage({ companyId, workflowId }: { companyId: strin
     });
   }
 
-  function check(): Record<string, string> {
-    const errors: Record<string, string> = {};
+  function check(): FieldErrors {
+    const errors: FieldErrors = {};
     if (name.trim() === '') errors['name'] = 'Enter the workflow name.';
     if (approvedStepCode.trim() !== '' && !STEP_CODE.test(approvedStepCode.trim())) errors['approvedStepCode'] = 'A Step Code is 1 to 20 letters, digits, "_" or "-".';
     steps.forEach((step, index) => {
@@ -183,33 +190,19 @@ export function WorkflowEditorPage({ companyId, workflowId }: { companyId: strin
     return errors;
   }
 
-  async function save(): Promise<void> {
-    setError(null);
-    const errors = check();
-    setFieldErrors(errors);
-    if (Object.keys(errors).length > 0) {
-      setError('Correct the highlighted fields.');
-      return;
-    }
-    setBusy(true);
-    try {
-      const saved = await api.saveWorkflow(
-        companyId,
-        { name: name.trim(), approvedStepCode: approvedStepCode.trim() === '' ? null : approvedStepCode.trim(), steps: steps.map(toInput) },
-        workflowId ?? undefined,
-      );
-      setFlash(paths.workflows(companyId), `Workflow “${saved.name}” saved.`);
-      navigate(paths.workflows(companyId));
-    } catch (cause) {
-      const field = cause instanceof ApiError ? cause.field : undefined;
-      const known = field !== undefined && (['name', 'approvedStepCode'].includes(field) || STEP_FIELDS.some((key) => /^steps\.\d+\./.test(field) && field.endsWith(`.${key}`)));
-      if (known && field !== undefined) {
-        setFieldErrors({ [field]: errorMessage(cause) });
-        setError('Correct the highlighted field.');
-      } else setError(errorMessage(cause));
-    } finally {
-      setBusy(false);
-    }
+  function save(): Promise<void> {
+    return submission.submit(
+      async () => {
+        const saved = await api.saveWorkflow(
+          companyId,
+          { name: name.trim(), approvedStepCode: approvedStepCode.trim() === '' ? null : approvedStepCode.trim(), steps: steps.map(toInput) },
+          workflowId ?? undefined,
+        );
+        setFlash(paths.workflows(companyId), `Workflow “${saved.name}” saved.`);
+        navigate(paths.workflows(companyId));
+      },
+      { check: check() },
+    );
   }
 
   const title = workflowId === null ? 'New Workflow' : 'Modify Workflow';
@@ -220,7 +213,7 @@ export function WorkflowEditorPage({ companyId, workflowId }: { companyId: strin
   return (
     <RequestAdminFrame companyId={companyId} title={title} crumbs={[{ label: 'Workflows', to: paths.workflows(companyId) }]}>
       <ErrorBanner message={workflow.error ?? users.error} />
-      {workflow.loading && workflow.data === undefined ? <Loading what="the workflow" /> : null}
+      <Loading what="the workflow" loader={workflow} />
       {workflow.data !== undefined ? (
         <form
           noValidate
@@ -231,7 +224,7 @@ export function WorkflowEditorPage({ companyId, workflowId }: { companyId: strin
           }}
         >
           <div className="card">
-            <ErrorBanner message={error} />
+            <ErrorBanner message={submission.error} />
             <div className="grid-2">
               <TextField label="Workflow Name" value={name} onChange={setName} error={fieldErrors['name']} required maxLength={100} />
               <TextField
@@ -344,8 +337,8 @@ export function WorkflowEditorPage({ companyId, workflowId }: { companyId: strin
             </ol>
           </div>
           <div className="action-bar">
-            <button type="submit" className="button button-primary" disabled={busy}>
-              {busy ? 'Saving…' : 'Save'}
+            <button type="submit" className="button button-primary" disabled={submission.busy}>
+              {submission.busy ? 'Saving…' : 'Save'}
             </button>
             <button type="button" className="button" onClick={() => navigate(paths.workflows(companyId))}>
               Cancel
