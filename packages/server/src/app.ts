@@ -88,7 +88,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
   });
+  // Browsers that reached patchbay over https keep to https (not sent for a plain-http development URL).
+  const strictTransport = config.publicUrl.startsWith('https://');
   app.addHook('onSend', async (_request, reply, payload) => {
+    if (strictTransport) reply.header('strict-transport-security', 'max-age=31536000');
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'same-origin');

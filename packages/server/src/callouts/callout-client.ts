@@ -155,6 +155,15 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '\uFFFD');
 }
 
+/**
+ * A failed call's message as users see it: the log keeps the details, but a refused private address is not
+ * shown to travelers (it would map the network patchbay runs in).
+ */
+export function messageForUser(verdict: CalloutVerdict): string {
+  if (verdict.outcome === 'private_address') return 'The connector\'s host name leads to an address patchbay may not call (a private or local network).';
+  return verdict.message;
+}
+
 /** Ends `text` with a full stop unless it already ends a sentence, so that messages can be joined. */
 function asSentence(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;

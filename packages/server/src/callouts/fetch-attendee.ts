@@ -18,7 +18,7 @@ import type { SecretBox } from '../security/secret-box.ts';
 import type { RequestRow } from '../store/schema.ts';
 import type { Executor } from '../store/store.ts';
 import { getAttendeeType } from './attendee-types.ts';
-import { judgeXml, type CalloutClient } from './callout-client.ts';
+import { judgeXml, messageForUser, type CalloutClient } from './callout-client.ts';
 
 /** What the user typed in the search form; blanks are sent as empty elements. */
 export type AttendeeSearchInput = Omit<AttendeeSearchCriteriaInput, 'ownerLoginId' | 'maximumNumberRecords' | 'attendeeTypeCode'> & {
@@ -72,7 +72,7 @@ export async function searchAttendees(deps: CalloutDeps, request: RequestRow, in
   if (verdict.outcome === 'too-many-results') {
     throw new PatchbayError('search_too_broad', `The search found too many attendees (more than ${maxRecords}). Refine the search: add a first name, a company or more letters of the last name.`);
   }
-  throw new PatchbayError('connector_failed', `The attendee search failed: ${verdict.message} The search was not repeated; try again, and if it keeps failing tell your administrator.`);
+  throw new PatchbayError('connector_failed', `The attendee search failed: ${messageForUser(verdict)} The search was not repeated; try again, and if it keeps failing tell your administrator.`);
 }
 
 function toRequestAttendee(row: {

@@ -15,7 +15,7 @@ import {
 import { PatchbayError, invalidField } from '../http/errors.ts';
 import { findUsableService } from '../connectors/connectors.ts';
 import type { RequestRow } from '../store/schema.ts';
-import { judgeXml } from './callout-client.ts';
+import { judgeXml, messageForUser } from './callout-client.ts';
 import type { CalloutDeps } from './fetch-attendee.ts';
 import { findConfiguredList, getFormField, type FormField } from './form-fields.ts';
 
@@ -107,7 +107,7 @@ async function callList(
   if (verdict.outcome === 'too-many-results') {
     throw new PatchbayError('search_too_broad', `The connector sent more items than the ${call.numToReturn} asked for. Type more letters to narrow the list.`);
   }
-  throw new PatchbayError('connector_failed', `The items of ${target.field.label} could not be fetched: ${verdict.message} Try again; if it keeps failing tell your administrator.`);
+  throw new PatchbayError('connector_failed', `The items of ${target.field.label} could not be fetched: ${messageForUser(verdict)} Try again; if it keeps failing tell your administrator.`);
 }
 
 /** The items of the list field matching what the user typed, under the chosen parents. */

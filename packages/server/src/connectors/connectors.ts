@@ -296,6 +296,7 @@ export async function configureService(
     if (service === 'fetch-list' && !input.active) settings = { ...SERVICES['fetch-list'].empty };
     if (service === 'fetch-list') checkListNames((settings as ServiceSettings<'fetch-list'>).lists);
     if (service === 'fetch-attendee') await bindAttendeeTypes(trx, company.id, connectorId, (settings as ServiceSettings<'fetch-attendee'>).attendeeTypes);
+    if (service === 'send-notification' || service === 'external-report-validation') await checkWorkflows(trx, company.id, (settings as ServiceSettings<'send-notification'>).workflows);
     const now = Date.now();
     const values = { endpoint, active: input.active, settings: JSON.stringify(settings), updated_at: now };
     if (previous) {
@@ -313,6 +314,15 @@ export async function configureService(
     });
     return getConnector(trx, company.id, connectorId);
   });
+}
+
+/** The workflows a notification service ticks must be the company's own. */
+async function checkWorkflows(db: Executor, companyId: string, workflows: ServiceSettings<'send-notification'>['workflows']): Promise<void> {
+  if (workflows.length === 0) return;
+  const ids = workflows.map((workflow) => workflow.workflowId.toLowerCase());
+  const own = new Set((await db.selectFrom('workflows').select('id').where('company_id', '=', companyId).where('id', 'in', ids).execute()).map((row) => row.id));
+  const unknown = ids.findIndex((id) => !own.has(id));
+  if (unknown >= 0) throw invalidField(`settings.workflows.${unknown}.workflowId`, `No workflow ${workflows[unknown]!.workflowId} in this company: tick the steps of the company's own workflows.`);
 }
 
 /** Two lists of one Fetch List service cannot share a name: list fields pick their list by name. */

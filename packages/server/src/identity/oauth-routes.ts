@@ -101,7 +101,12 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps & { keys
           client: params.client_id ? `client:${params.client_id.toLowerCase()}` : null,
           username: params.username ? `user:${normalizeLoginId(params.username)}` : null,
         };
-        const attempt = throttle.begin({ ip: request.ip, accounts: [accounts.client, accounts.username].filter((account) => account !== null) });
+        const attempt = throttle.begin({
+          ip: request.ip,
+          accounts: [accounts.client, accounts.username].filter((account) => account !== null),
+          // A user's password is what a person chose; client secrets are random (and apps call in parallel).
+          passwords: accounts.username === null ? [] : [accounts.username],
+        });
         if ('retryAfterMs' in attempt) {
           reply.header('retry-after', String(retryAfterSeconds(attempt.retryAfterMs)));
           throw new OAuthError('tooManyAttempts');

@@ -44,7 +44,8 @@ export function identityRoutes(app: FastifyInstance, store: Store, config: Confi
   const tags = ['Sign-in'];
 
   app.post<{ Body: Static<typeof SignIn> }>('/api/session', { schema: { tags, summary: 'Sign in to the console (429 with Retry-After after too many failures)', body: SignIn, response: { 200: Session, ...errorResponses(400, 401, 429) } } }, async (request, reply) => {
-    const attempt = throttle.begin({ ip: request.ip, accounts: [`login:${normalizeLoginId(request.body.loginId)}`] });
+    const account = `login:${normalizeLoginId(request.body.loginId)}`;
+    const attempt = throttle.begin({ ip: request.ip, accounts: [account], passwords: [account] });
     if ('retryAfterMs' in attempt) {
       const seconds = retryAfterSeconds(attempt.retryAfterMs);
       reply.header('retry-after', String(seconds));

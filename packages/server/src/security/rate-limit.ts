@@ -19,18 +19,21 @@ export interface RateLimiterOptions {
 }
 
 /**
- * Counts failures per key and says how long a key must wait. An attempt is begun before its outcome is
- * known and ended after: attempts in flight hold back as many of the key's remaining attempts, so that a
- * burst of parallel guesses cannot all pass the check before the first of them is counted. Only
- * failures use attempts up; an attempt that did not fail gives its place back.
+ * Counts failures per key and says how long a key must wait. An attempt may be begun before its outcome
+ * is known: begun attempts in flight hold back as many of the key's remaining attempts, so that a burst
+ * of parallel guesses cannot all pass the check before the first of them is counted. Only failures use
+ * attempts up; an attempt that did not fail gives its place back.
  */
 export interface RateLimiter {
   /** Milliseconds before `key` may try again; 0 when it may now. */
   retryAfterMs(key: string): number;
-  /** Starts an attempt of `key` (after `retryAfterMs` said 0). */
+  /** Starts an attempt of `key` that holds back one of its remaining attempts until it ends. */
   begin(key: string): void;
-  /** Ends an attempt of `key`: a failure uses one attempt up; a success forgets the key's failures. */
-  end(key: string, outcome: 'failed' | 'succeeded' | 'neither'): void;
+  /**
+   * Ends an attempt of `key` (`begun`: one started with `begin`): a failure uses one attempt up, a
+   * success forgets the key's failures, anything else only gives the attempt's place back.
+   */
+  end(key: string, outcome: 'failed' | 'succeeded' | 'neither', begun?: boolean): void;
   /** How many keys are remembered now. */
   readonly size: number;
 }
@@ -40,6 +43,9 @@ export interface RateLimiter {
  * through more keys than that only evicts idle ones (the keys it keeps using stay recent).
  */
 export const DEFAULT_MAX_KEYS = 10_000;
+
+/** The wait answered while a key's remaining attempts are all in flight (each ends with its request). */
+const IN_FLIGHT_WAIT_MS = 1_000;
 
 interface Bucket {
   /** Attempts left, fractional while refilling. */
@@ -87,8 +93,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       if (limit <= 0) return 0;
       const bucket = refreshed(key, now());
       if (bucket === undefined) return 0;
-      const available = bucket.tokens - bucket.inFlight;
-      return available >= 1 ? 0 : Math.ceil((1 - available) / ratePerMs);
+      if (bucket.tokens - bucket.inFlight >= 1) return 0;
+      // Held back only by attempts in flight: they end within a request's time, so try again soon.
+      if (bucket.tokens >= 1) return IN_FLIGHT_WAIT_MS;
+      return Math.ceil((1 - bucket.tokens) / ratePerMs);
     },
     begin(key) {
       if (limit <= 0) return;
@@ -97,14 +105,20 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       bucket.inFlight++;
       touch(key, bucket);
     },
-    end(key, outcome) {
+    end(key, outcome, begun = true) {
       if (limit <= 0) return;
-      const bucket = refreshed(key, now());
-      if (bucket === undefined) return;
-      bucket.inFlight = Math.max(0, bucket.inFlight - 1);
+      const time = now();
+      let bucket = refreshed(key, time);
+      if (bucket === undefined) {
+        if (outcome !== 'failed') return;
+        // A key never begun (or forgotten meanwhile) still counts its failure.
+        bucket = { tokens: limit, at: time, inFlight: 0 };
+      }
+      if (begun) bucket.inFlight = Math.max(0, bucket.inFlight - 1);
       if (outcome === 'failed') bucket.tokens = Math.max(0, bucket.tokens - 1);
       if (outcome === 'succeeded') bucket.tokens = limit;
       if (bucket.tokens >= limit && bucket.inFlight === 0) buckets.delete(key);
+      else touch(key, bucket);
     },
     get size() {
       return buckets.size;
@@ -128,6 +142,13 @@ export interface SignInAttempt {
   ip: string;
   /** The accounts tried, each named with its kind, e.g. `login:pat@example.com` or `client:<uuid>`. */
   accounts: readonly string[];
+  /**
+   * Those of `accounts` whose secret a person chose (a password): their attempts in flight hold back
+   * their remaining attempts, so that a parallel burst of guesses cannot pass the check all at once. The
+   * others (random client secrets and tokens) and the address count failures as they end, so that an
+   * application's many parallel requests, all succeeding, are never held back.
+   */
+  passwords?: readonly string[];
 }
 
 /** An attempt begun with `SignInThrottle.begin`; end it exactly once. */
@@ -152,20 +173,19 @@ export function createSignInThrottle(limits: SignInLimits, options: { now?: () =
   const perAccount = createRateLimiter({ limit: limits.signInAttemptsPerWindow, windowMs, ...options });
   const perAddress = createRateLimiter({ limit: limits.signInAttemptsPerIp, windowMs, ...options });
   return {
-    begin({ ip, accounts }) {
+    begin({ ip, accounts, passwords = [] }) {
       const address = clientAddress(ip);
-      const keys = [...new Set(accounts)].map((account) => ({ account, key: `${address} ${account}` }));
+      const keys = [...new Set(accounts)].map((account) => ({ account, key: `${address} ${account}`, held: passwords.includes(account) }));
       let wait = perAddress.retryAfterMs(address);
       for (const { key } of keys) wait = Math.max(wait, perAccount.retryAfterMs(key));
       if (wait > 0) return { retryAfterMs: wait };
-      perAddress.begin(address);
-      for (const { key } of keys) perAccount.begin(key);
+      for (const { key, held } of keys) if (held) perAccount.begin(key);
       let open = true;
       const end = (outcome: (account: string | null) => 'failed' | 'succeeded' | 'neither'): void => {
         if (!open) return;
         open = false;
-        perAddress.end(address, outcome(null));
-        for (const { account, key } of keys) perAccount.end(key, outcome(account));
+        perAddress.end(address, outcome(null), false);
+        for (const { account, key, held } of keys) perAccount.end(key, outcome(account), held);
       };
       return {
         failed: (failedAccounts = accounts) => end((account) => (account === null || failedAccounts.includes(account) ? 'failed' : 'neither')),

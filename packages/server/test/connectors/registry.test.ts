@@ -12,6 +12,7 @@ import { signIn, type ApiClient } from '../support/api-client.ts';
 import { storeSuites } from '../support/stores.ts';
 import { findUsableService } from '../../src/connectors/connectors.ts';
 import { saveAttendeeType } from '../../src/callouts/attendee-types.ts';
+import { saveWorkflow } from '../../src/requests/workflow-admin.ts';
 import { createSecretBox, loadOrCreateSecretKey } from '../../src/security/secret-box.ts';
 
 const USER = 'concur-connector-user';
@@ -232,7 +233,11 @@ for (const { kind, skip } of await storeSuites()) {
       const created = await register({ name: 'Audited' });
       await admin.post(`${base}/${created.id}/test-connection`);
       await admin.patch(`${base}/${created.id}`, { password: 'a-brand-new-password' });
-      await admin.put(`${base}/${created.id}/services/send-notification`, { endpoint: '/events', active: true, settings: { workflows: [{ workflowId: 'wf-1', steps: ['SUBMIT'] }] } });
+      const workflow = await server.patchbay.store.transaction((trx) => saveWorkflow(trx, null, server.companyId, { name: 'Audited workflow', steps: [] }));
+      const unknownWorkflow = await admin.put(`${base}/${created.id}/services/send-notification`, { endpoint: '/events', active: true, settings: { workflows: [{ workflowId: crypto.randomUUID(), steps: ['SUBMIT'] }] } });
+      assert.equal(unknownWorkflow.status, 400);
+      assert.equal(unknownWorkflow.body.error.field, 'settings.workflows.0.workflowId');
+      await admin.put(`${base}/${created.id}/services/send-notification`, { endpoint: '/events', active: true, settings: { workflows: [{ workflowId: workflow.id, steps: ['SUBMIT'] }] } });
       await admin.post(`${base}/${created.id}/deactivate`);
       const audit = await admin.get(`${base}/${created.id}/audit`);
       assert.equal(audit.status, 200);
