@@ -29,11 +29,11 @@
  * BENCH_PROFILE_DIR (patchbay's CPU is profiled during each of its windows, start-up excluded, into
  * callouts-patchbay-c{C}.cpuprofile there; a summary of each is printed),
  * BENCH_DATA_PARENT (where the temporary data directory is made, default the OS temp dir).
- * The run stops by itself: each window is bounded, and a watchdog ends the run (exit 1) if it overruns.
- * Results go to stdout and bench/results/callouts.md.
+ * The run stops by itself: each window is bounded, and a watchdog ends the run (exit 1) if it overruns
+ * its bound (bench/lib/progress.ts).
+ * Results go to stdout, bench/results/callouts.md and bench/results/callouts.json.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,6 +48,8 @@ import { startPatchbay, type PatchbayReady } from './lib/patchbay-process.ts';
 import type { SampleConnectorReady } from './lib/sample-connector-process.ts';
 import { percentiles, type Percentiles } from './lib/stats.ts';
 import { summarise } from './lib/cpuprofile-summary.ts';
+import { bound, makeTempDir, note, phase, removeTempDir } from './lib/progress.ts';
+import { commitText, describeCommit, describeMachine, latencyOf, round, writeResult, type ResultRow, type Target } from './lib/result.ts';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
 const WARMUP_MS = 500;
@@ -77,20 +79,11 @@ const say = (text: string) => process.stdout.write(`${text}\n`);
 // ---------------------------------------------------------------------------------------------------
 // A bounded run
 
-const children: Array<NodeChild<unknown>> = [];
-const watchdogMs = SETUP_BOUND_MS + CONCURRENCIES.length * 2 * PHASE_BOUND_MS;
-const watchdog = setTimeout(() => {
-  process.stderr.write(`bench/callouts.ts: still running after ${Math.round(watchdogMs / 1_000)} s, past its bound; stopping.\n`);
-  for (const child of children) {
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  process.exit(1);
-}, watchdogMs);
-watchdog.unref();
+/**
+ * The run's bound, declared to the runner and kept by the benchmark's own watchdog (bench/lib/progress.ts:
+ * it kills the connector and patchbay, removes the data directory and exits 1): setup, then each window.
+ */
+bound(SETUP_BOUND_MS + CONCURRENCIES.length * 2 * PHASE_BOUND_MS);
 
 // ---------------------------------------------------------------------------------------------------
 // Setup
@@ -234,35 +227,23 @@ async function run(concurrency: number, pathName: Row['path'], label: string, se
   };
 }
 
-/** The commit measured, and whether the working tree differed from it (read-only git commands). */
-function treeDescription(): string {
-  try {
-    const cwd = fileURLToPath(new URL('..', import.meta.url));
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages/server/src', 'examples/sample-connector', 'packages/callout-xml', 'packages/connector-sdk'], { cwd, encoding: 'utf8' }).trim() !== '';
-    return `commit ${commit}${dirty ? ' with uncommitted changes in the measured packages' : ''}`;
-  } catch {
-    return 'commit unknown (not a git checkout)';
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Main
 
+const startedAt = performance.now();
 const loadAtStart = os.loadavg()[0]!;
 if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
-const dataDir = mkdtempSync(path.join(DATA_PARENT, 'patchbay-bench-callouts-'));
+const dataDir = makeTempDir(DATA_PARENT, 'patchbay-bench-callouts-');
 const rows: Row[] = [];
 let attendeeCount: number | undefined;
 let connector: NodeChild<SampleConnectorReady> | undefined;
 let patchbay: NodeChild<PatchbayReady> | undefined;
 try {
-  say('setting up: sample connector, database, patchbay, registration…');
+  phase('setting up: sample connector, database, patchbay, registration');
   connector = await startNodeChild<SampleConnectorReady>(CONNECTOR_PROCESS, {
     name: 'sample connector',
     env: { ...process.env, BENCH_CERT_DIR: path.join(dataDir, 'dev-ca'), BENCH_CONNECTOR_USER: CONNECTOR_USER, BENCH_CONNECTOR_PASSWORD: CONNECTOR_PASSWORD },
   });
-  children.push(connector);
   await prepareDatabase(dataDir);
   const port = await freePort();
   patchbay = await startPatchbay(
@@ -277,7 +258,6 @@ try {
     },
     { stdout: 'ignore' },
   );
-  children.push(patchbay);
   const { route, session } = await configure(patchbay.ready.url, connector.ready.url);
 
   // The same search both ways: the XML patchbay sends for it (owner: the demo employee).
@@ -326,9 +306,10 @@ try {
         ['direct', 'direct: undici → connector (HTTPS, Basic auth, XML)', directSearch],
         ['patchbay', 'through patchbay: console API → patchbay → connector', patchbaySearch],
       ] as const) {
+        phase(`C${concurrency} ${pathName === 'direct' ? 'direct to the connector' : 'through patchbay'}`);
         const row = await run(concurrency, pathName, label, search, patchbay, connector);
         rows.push(row);
-        say(`C${concurrency} ${pathName}: ${Math.round(row.perSecond).toLocaleString('en-US')} searches/s, p50 ${row.latency.p50.toFixed(2)} ms, p99 ${row.latency.p99.toFixed(2)} ms`);
+        note(`C${concurrency} ${pathName}: ${Math.round(row.perSecond).toLocaleString('en-US')} searches/s, p50 ${row.latency.p50.toFixed(2)} ms, p99 ${row.latency.p99.toFixed(2)} ms`);
       }
     } finally {
       await direct.close();
@@ -338,7 +319,7 @@ try {
 } finally {
   await patchbay?.stop();
   await connector?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  removeTempDir(dataDir);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -346,11 +327,13 @@ try {
 
 const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const loadAtEnd = os.loadavg()[0]!;
+const commit = describeCommit();
 const cpu = os.cpus();
 const header = [
   `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}. Store: SQLite (node:sqlite), WAL, synchronous=FULL. Loopback only.`,
-  `Product: ${treeDescription()}.`,
-  `Load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${os.loadavg()[0]!.toFixed(2)}: other work on the machine lowers every figure. The three processes (client, patchbay, connector) share the ${cpu.length} cores.`,
+  `Product: ${commitText(commit)}.`,
+  `Load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${loadAtEnd.toFixed(2)}: other work on the machine lowers every figure. The three processes (client, patchbay, connector) share the ${cpu.length} cores.`,
   `Connector: the sample connector (createSampleConnector) in its own process, HTTPS with a development CA; the search (AttendeeTypeCode ${ATTENDEE_TYPE}, LastName "${LAST_NAME}") answers ${attendeeCount ?? '?'} attendees. patchbay: one child for the run, log level ${SERVER_LOG_LEVEL} (to /dev/null), the CA trusted with PATCHBAY_EXTRA_CA_FILE.`,
   `Each figure: ${DURATION_MS / 1_000} s after ${WARMUP_MS / 1_000} s of warm-up, closed loop with C searches in flight over C keep-alive connections (undici Pool). Latency: send → whole answer read, for the searches that ended in the window.`,
   'direct = undici POSTs of the AttendeeSearchRequest patchbay sends, with Basic auth, to the connector; through patchbay = the console API (session cookie + CSRF token) `POST /api/companies/{c}/requests/{r}/attendee-search`, answered 200 with the same attendees. CPU/search: user+system CPU of each process per search, over the whole measurement (warm-up included). TLS handshakes: new connections the connector accepted during the measurement (keep-alive: about one per connection).',
@@ -374,10 +357,11 @@ const lowest = pairs[0]!;
 const highest = pairs.at(-1)!;
 const addedP50 = lowest.through.latency.p50 - lowest.direct.latency.p50;
 const ratio = highest.through.perSecond / highest.direct.perSecond;
-const verdicts = [
-  `Added p50 latency < ${TARGET_ADDED_P50_MS} ms (at concurrency ${lowest.concurrency}): ${ms(lowest.through.latency.p50)} − ${ms(lowest.direct.latency.p50)} = ${ms(addedP50)} ms: ${addedP50 < TARGET_ADDED_P50_MS ? 'MET' : 'MISSED'}.`,
-  `Throughput ≥ ${TARGET_RATIO} × direct (at concurrency ${highest.concurrency}): ${fmt(highest.through.perSecond)} ÷ ${fmt(highest.direct.perSecond)} = ${ratio.toFixed(2)}: ${ratio >= TARGET_RATIO ? 'MET' : 'MISSED'}.`,
+const targets: Target[] = [
+  { text: `Added p50 latency < ${TARGET_ADDED_P50_MS} ms (at concurrency ${lowest.concurrency}): ${ms(lowest.through.latency.p50)} − ${ms(lowest.direct.latency.p50)} = ${ms(addedP50)} ms`, met: addedP50 < TARGET_ADDED_P50_MS },
+  { text: `Throughput ≥ ${TARGET_RATIO} × direct (at concurrency ${highest.concurrency}): ${fmt(highest.through.perSecond)} ÷ ${fmt(highest.direct.perSecond)} = ${ratio.toFixed(2)}`, met: ratio >= TARGET_RATIO },
 ];
+const verdicts = targets.map((target) => `${target.text}: ${target.met ? 'MET' : 'MISSED'}.`);
 
 say('');
 for (const line of [...header, '', ...table, '', ...comparison, '', ...verdicts]) say(line);
@@ -399,4 +383,41 @@ writeFileSync(
     '',
   ].join('\n'),
 );
-say(`\nWritten to ${path.relative(process.cwd(), RESULTS)}`);
+
+// callouts.json: one row per concurrency, patchbay beside the direct calls (the raw limit) at the same concurrency.
+const jsonRows: ResultRow[] = pairs.map(({ concurrency, direct, through }) => {
+  const judged: Target[] = [];
+  if (concurrency === lowest.concurrency) judged.push({ text: `added p50 < ${TARGET_ADDED_P50_MS} ms`, met: addedP50 < TARGET_ADDED_P50_MS });
+  if (concurrency === highest.concurrency) judged.push({ text: `≥ ${TARGET_RATIO} × direct searches/s`, met: ratio >= TARGET_RATIO });
+  return {
+    id: `c${concurrency}`,
+    label: `Fetch Attendee, ${concurrency} in flight`,
+    headline: true,
+    throughput: { value: round(through.perSecond), unit: 'searches/s' },
+    latencyMs: latencyOf(through.latency),
+    raw: { label: `direct to the connector, ${concurrency} in flight`, throughput: round(direct.perSecond), unit: 'searches/s', latencyMs: latencyOf(direct.latency) },
+    ratio: round(through.perSecond / direct.perSecond),
+    target: judged.length === 0 ? null : { text: judged.map((t) => t.text).join('; '), met: judged.every((t) => t.met) },
+    extra: {
+      addedP50Ms: round(through.latency.p50 - direct.latency.p50),
+      addedP99Ms: round(through.latency.p99 - direct.latency.p99),
+      cpuPerSearchPatchbayMicros: round(through.cpu.patchbay),
+      cpuPerSearchConnectorMicros: round(through.cpu.connector),
+    },
+  };
+});
+const jsonFile = writeResult({
+  name: 'callouts',
+  title: 'Callouts (Fetch Attendee)',
+  summary: 'Fetch Attendee searches per second and their latency through patchbay (console API → patchbay → connector over HTTPS), beside the same searches posted straight to the connector.',
+  markdown: 'callouts.md',
+  date: new Date().toISOString(),
+  seconds: round((performance.now() - startedAt) / 1_000),
+  commit,
+  machine: await describeMachine(),
+  load: { start: round(loadAtStart), end: round(loadAtEnd) },
+  settings: { durationMs: DURATION_MS, warmupMs: WARMUP_MS, concurrencies: CONCURRENCIES.join(','), serverLogLevel: SERVER_LOG_LEVEL, lastName: LAST_NAME },
+  rows: jsonRows,
+  verdicts: targets,
+});
+say(`\nWritten to ${path.relative(process.cwd(), RESULTS)} and ${path.relative(process.cwd(), jsonFile)}`);

@@ -42,29 +42,42 @@
  * there, and a summary of each is printed), BENCH_DATA_PARENT (where the temporary data directory is
  * made, default the OS temp dir; /dev/shm puts the database on tmpfs, where fsync is free: a
  * diagnostic that separates the cost of durable commits from CPU, not a result).
- * Results go to stdout and bench/results/delivery.md.
+ * Results go to stdout, bench/results/delivery.md and bench/results/delivery.json. The run is bounded: it
+ * declares its bound to `bench/run.ts` and keeps it itself (bench/lib/progress.ts).
  */
-import { execFileSync } from 'node:child_process';
-import { constants, randomUUID, verify } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'kysely';
 import { Pool } from 'undici';
 import { openStore, type Store, type StoreLocation } from '../packages/server/src/store/store.ts';
 import { DEMO, seedDemo } from '../packages/server/src/demo.ts';
-import { createApplication } from '../packages/server/src/identity/applications.ts';
-import { companyConnected, MAX_SUBSCRIPTIONS_PER_APP, saveSubscription } from '../packages/server/src/events/subscriptions.ts';
-import { createRequest, findRequest } from '../packages/server/src/requests/requests.ts';
+import { findRequest } from '../packages/server/src/requests/requests.ts';
 import { performAction } from '../packages/server/src/requests/workflow-engine.ts';
-import { buildStatusChangeEvent, REQUEST_SCOPE, REQUEST_TOPIC } from '../packages/server/src/requests/status-change-event.ts';
 import { startNodeChild, type NodeChild } from './lib/child-process.ts';
 import { startPatchbay, type PatchbayReady } from './lib/patchbay-process.ts';
 import type { ReceivedDeliveries, ReceiverReady } from './lib/webhook-receiver.ts';
 import { epochNow, percentiles, type Percentiles } from './lib/stats.ts';
 import { summarise } from './lib/cpuprofile-summary.ts';
+import {
+  analyse as analyseWindow,
+  createSubscriberApps,
+  drained,
+  freePort,
+  precreate,
+  PUBLIC_URL,
+  sampleDelivery,
+  sleep,
+  subscribeReceiver,
+  submit,
+  userToken,
+  verifyOutbox as verifyOutboxOf,
+  type Receiver,
+  type WindowStats,
+} from './lib/delivery-kit.ts';
+import { bound, makeTempDir, note, phase, removeTempDir } from './lib/progress.ts';
+import { commitText, describeCommit, describeMachine, latencyOf, round, writeResult, type ResultRow, type Target } from './lib/result.ts';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
 const WARMUP_MS = 500;
@@ -83,19 +96,20 @@ const PACED_CONNECTIONS = 64;
 const CLOSED_LOOP_BUDGET = Number(process.env.BENCH_CLOSED_LOOP_BUDGET ?? 1_500);
 /** A paced run gives up (and says so) when more than this many seconds of submits are unanswered. */
 const PACED_MAX_BACKLOG_S = 0.5;
-/** How long to wait for the last deliveries after a measurement. */
-const DRAIN_TIMEOUT_MS = 60_000;
 const TARGET_EVENTS = 2_000;
 const TARGET_P95_MS = 50;
 const TARGET_BARE_RATIO = 0.5;
 const RESULTS = fileURLToPath(new URL('./results/delivery.md', import.meta.url));
 const RECEIVER = fileURLToPath(new URL('./lib/webhook-receiver.ts', import.meta.url));
-const PUBLIC_URL = 'http://127.0.0.1:3000';
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-type Receiver = NodeChild<ReceiverReady>;
+/**
+ * The run's bound, declared to the runner: two minutes of setup (drafts, the smoke test), then per
+ * measurement its window and warm-up plus 45 s for a fresh patchbay child, topping up the drafts and
+ * draining the last deliveries on a loaded machine (fan-out 0 has one measurement, the others five).
+ */
+bound(120_000 + FANOUTS.reduce((count, fanOut) => count + (fanOut === 0 ? 1 : 5), 0) * (WARMUP_MS + DURATION_MS + 45_000));
 
 /** Deliveries the receiver got more than once (same event, same subscription), over all measurements. */
 let duplicateDeliveries = 0;
@@ -117,6 +131,8 @@ interface Row {
   sendLatency?: Percentiles | null;
   /** patchbay child's CPU (user + system) per event, µs. */
   cpuPerEvent?: number;
+  /** Paced: the requested load, events/s. */
+  rate?: number;
   /** Whether the run held the requested load (paced) or pool (closed). */
   note?: string;
 }
@@ -132,21 +148,14 @@ interface Fixture {
 }
 
 async function setUp(): Promise<Fixture> {
-  const dataDir = mkdtempSync(path.join(DATA_PARENT, 'patchbay-bench-delivery-'));
+  const dataDir = makeTempDir(DATA_PARENT, 'patchbay-bench-delivery-');
   const location: StoreLocation = { kind: 'sqlite', file: path.join(dataDir, 'patchbay.db') };
   const store = await openStore(location);
   try {
     await store.migrate();
     await seedDemo(store);
     const traveler = await store.db.selectFrom('users').select('id').where('login_id', '=', DEMO.employee.loginId).executeTakeFirstOrThrow();
-    const apps = await store.transaction(async (trx) => {
-      const ids: string[] = [];
-      for (let i = 0; i < 2; i++) {
-        const { application } = await createApplication(trx, null, { name: `Bench subscriber ${i}`, grants: ['client_credentials'], scopes: ['events.topic.read', REQUEST_SCOPE], redirectUris: [] });
-        ids.push(application.id);
-      }
-      return ids;
-    });
+    const apps = await createSubscriberApps(store);
     return { location, dataDir, travelerId: traveler.id, apps };
   } finally {
     await store.close();
@@ -155,20 +164,7 @@ async function setUp(): Promise<Fixture> {
 
 /** Subscriptions bench-hook-0 … bench-hook-(F−1) to the receiver, with the demo company connected. */
 async function subscribe(fixture: Fixture, receiverUrl: string, fanOut: number): Promise<void> {
-  await withStore(fixture, (store) =>
-    store.transaction(async (trx) => {
-      // Subscriptions beyond F (left by a previous fan-out) are deleted, ending nothing: all delivered.
-      await trx.deleteFrom('subscriptions').where('id', 'like', 'bench-hook-%').execute();
-      const used = new Set<string>();
-      for (let i = 0; i < fanOut; i++) {
-        const appId = fixture.apps[Math.floor(i / MAX_SUBSCRIPTIONS_PER_APP)];
-        if (!appId) throw new Error(`fan-out ${fanOut} needs more than ${fixture.apps.length} apps`);
-        await saveSubscription(trx, appId, [REQUEST_SCOPE], { id: `bench-hook-${i}`, topic: REQUEST_TOPIC, webHookConfig: { endpoint: `${receiverUrl}/hook/${i}` } }, { allowHttp: true });
-        used.add(appId);
-      }
-      for (const appId of used) await companyConnected(trx, appId, DEMO.companyId);
-    }),
-  );
+  await withStore(fixture, (store) => subscribeReceiver(store, fixture.apps, receiverUrl, fanOut));
 }
 
 async function withStore<T>(fixture: Fixture, work: (store: Store) => Promise<T>): Promise<T> {
@@ -178,17 +174,6 @@ async function withStore<T>(fixture: Fixture, work: (store: Store) => Promise<T>
   } finally {
     await store.close();
   }
-}
-
-/** Creates `count` draft requests of the traveler (250 per transaction); returns their ids. */
-async function precreate(store: Store, travelerId: string, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let batch = 0; batch < count; batch += 250) {
-    await store.transaction(async (trx) => {
-      for (let i = batch; i < Math.min(count, batch + 250); i++) ids.push((await createRequest(trx, DEMO.companyId, travelerId, { name: `Bench ${i}` })).id);
-    });
-  }
-  return ids;
 }
 
 /** Hands out pre-created draft requests, one per submit; topped up before each measurement. */
@@ -212,14 +197,6 @@ class RequestPool {
 
 // ---------------------------------------------------------------------------------------------------
 // Processes
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function startServer(fixture: Fixture, name: string): Promise<NodeChild<PatchbayReady>> {
   const port = await freePort();
@@ -254,112 +231,18 @@ async function stopServer(server: NodeChild<PatchbayReady>, label: string, optio
   say(summarise(JSON.parse(readFileSync(path.join(PROFILE_DIR, named), 'utf8')) as Parameters<typeof summarise>[0], 15).replace(/^/gm, '    '));
 }
 
-async function userToken(url: string): Promise<string> {
-  const response = await fetch(`${url}/oauth2/v0/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'password', client_id: DEMO.application.id, client_secret: DEMO.application.clientSecret, username: DEMO.employee.loginId, password: DEMO.employee.password }).toString(),
-  });
-  const body = (await response.json()) as { access_token?: string };
-  if (response.status !== 200 || !body.access_token) throw new Error(`token: ${response.status} ${JSON.stringify(body)}`);
-  return body.access_token;
-}
-
-/** POST /travelrequest/v4/requests/{id}/submit with a user token; throws unless 200. */
-async function submit(pool: Pool, token: string, requestId: string, correlationId: string): Promise<void> {
-  const response = await pool.request({
-    method: 'POST',
-    path: `/travelrequest/v4/requests/${requestId}/submit`,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'concur-correlationid': correlationId },
-    body: '{}',
-  });
-  const text = await response.body.text();
-  if (response.statusCode !== 200) throw new Error(`submit ${requestId}: ${response.statusCode} ${text}`);
-}
-
-/** Waits until the receiver has `expected` deliveries; gives up when nothing arrives for 10 s. */
-async function drained(receiver: Receiver, expected: number): Promise<number> {
-  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-  let last = -1;
-  let lastChange = Date.now();
-  for (;;) {
-    const count = await receiver.call<number>('count');
-    if (count >= expected) return count;
-    if (count !== last) {
-      last = count;
-      lastChange = Date.now();
-    }
-    if (Date.now() > deadline || Date.now() - lastChange > 10_000) return count;
-    await sleep(50);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Analysis of what the receiver got
 
-interface WindowStats {
-  deliveriesInWindow: number;
-  eventsCompletedInWindow: number;
-  latencies: number[];
-  duplicates: number;
-  distinctEvents: number;
-}
-
+/** `analyse` of the kit, counting the deliveries received twice over the whole run. */
 function analyse(records: ReceivedDeliveries, fanOut: number, windowStart: number, windowEnd: number): WindowStats {
-  const events = new Map<string, { arrivals: number; last: number }>();
-  const seen = new Set<string>();
-  let duplicates = 0;
-  let deliveriesInWindow = 0;
-  const latencies: number[] = [];
-  for (let i = 0; i < records.arrivedAt.length; i++) {
-    const at = records.arrivedAt[i]!;
-    const id = records.eventId[i]!;
-    const key = `${id} ${records.subscription[i]}`;
-    if (seen.has(key)) {
-      duplicates++;
-      continue;
-    }
-    seen.add(key);
-    if (at >= windowStart && at < windowEnd) deliveriesInWindow++;
-    const committed = records.committedAt[i]!;
-    if (committed >= windowStart && committed < windowEnd) latencies.push(at - committed);
-    const event = events.get(id) ?? { arrivals: 0, last: 0 };
-    event.arrivals++;
-    event.last = Math.max(event.last, at);
-    events.set(id, event);
-  }
-  duplicateDeliveries += duplicates;
-  let eventsCompletedInWindow = 0;
-  for (const event of events.values()) if (event.arrivals >= fanOut && event.last >= windowStart && event.last < windowEnd) eventsCompletedInWindow++;
-  return { deliveriesInWindow, eventsCompletedInWindow, latencies, duplicates, distinctEvents: events.size };
+  const stats = analyseWindow(records, fanOut, windowStart, windowEnd);
+  duplicateDeliveries += stats.duplicates;
+  return stats;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Measurements
-
-/** A real event body and ESS's headers, for the bare POSTs. */
-function sampleDelivery(): { body: Buffer; headers: Record<string, string> } {
-  const event = buildStatusChangeEvent({
-    outcome: { kind: 'PENDING', role: 'RequestManager', status: 'PendingRequestManagerApproval', currentApprovalStatus: 'Q_PEND' },
-    href: `${PUBLIC_URL}/travelrequest/v4/requests/${'A'.repeat(32)}`,
-    requestUuid: 'A'.repeat(32),
-    requestKey: 'ABCD',
-    companyId: DEMO.companyId,
-    entityId: DEMO.entityId,
-    policyId: 'B'.repeat(32),
-    ownerId: randomUUID(),
-    actingUserId: null,
-    recipientId: randomUUID(),
-    stepCode: 'PENDMGRA',
-    isClosed: false,
-    isTest: false,
-    isRecall: false,
-    isPaymentCardRelated: false,
-    travelAgencyId: null,
-  });
-  // An RSA-2048 signature is 256 bytes: 344 characters of base64.
-  return { body: Buffer.from(JSON.stringify(event)), headers: { 'content-type': 'application/json', 'concur-signature': Buffer.alloc(256, 7).toString('base64'), 'concur-correlationid': event.correlationId } };
-}
 
 async function bare(receiver: Receiver, fanOut: number): Promise<Row> {
   const inFlight = Math.min(DELIVERY_CONCURRENCY, fanOut * Math.max(1, Math.floor(DELIVERY_CONCURRENCY / 4)));
@@ -545,6 +428,7 @@ async function paced(fixture: Fixture, receiver: Receiver, fanOut: number, reque
     return {
       fanOut,
       mode: 'paced',
+      rate,
       label: `paced at ${rate.toLocaleString('en-US')} events/s (open loop; ${why})`,
       eventsPerSecond: stats.eventsCompletedInWindow / seconds,
       deliveriesPerSecond: stats.deliveriesInWindow / seconds,
@@ -563,36 +447,12 @@ async function paced(fixture: Fixture, receiver: Receiver, fanOut: number, reque
 // ---------------------------------------------------------------------------------------------------
 // Checks at the end
 
-async function verifyOutbox(fixture: Fixture, receiver: Receiver): Promise<string> {
-  return withStore(fixture, async (store) => {
-    const byStatus = await store.db.selectFrom('deliveries').select(['status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max('attempts').as('maxAttempts')]).groupBy('status').execute();
-    const notDelivered = byStatus.filter((row) => row.status !== 'DELIVERED');
-    if (notDelivered.length > 0) throw new Error(`deliveries not DELIVERED at the end: ${JSON.stringify(notDelivered)}`);
-    const delivered = byStatus.find((row) => row.status === 'DELIVERED');
-    const sample = await receiver.call<{ body: string; signature: string } | null>('sample');
-    if (!sample) throw new Error('the receiver has no signed delivery to verify');
-    const keys = await store.db.selectFrom('webhook_signing_keys').select('public_key_pem').execute();
-    const verified = keys.some((key) => verify('sha256', Buffer.from(sample.body), { key: key.public_key_pem, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, Buffer.from(sample.signature, 'base64')));
-    if (!verified) throw new Error('the sampled delivery does not verify against any webhook signing key');
-    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM events`.execute(store.db);
-    return `Outbox at the end: ${Number(rows[0]!.n).toLocaleString('en-US')} events, ${Number(delivered?.n ?? 0).toLocaleString('en-US')} deliveries, all DELIVERED, at most ${delivered?.maxAttempts ?? 0} attempt(s) each; ${duplicateDeliveries} received twice; a sampled Concur-Signature verifies.`;
-  });
+function verifyOutbox(fixture: Fixture, receiver: Receiver): Promise<string> {
+  return withStore(fixture, (store) => verifyOutboxOf(store, receiver, duplicateDeliveries));
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Main
-
-/** The commit measured, and whether the working tree differed from it (read-only git commands). */
-function treeDescription(): string {
-  try {
-    const cwd = fileURLToPath(new URL('..', import.meta.url));
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages/server/src'], { cwd, encoding: 'utf8' }).trim() !== '';
-    return `commit ${commit}${dirty ? ' with uncommitted changes in packages/server/src' : ''}`;
-  } catch {
-    return 'commit unknown (not a git checkout)';
-  }
-}
 
 /** The file system type holding `dir` (Linux /proc/mounts; "unknown" elsewhere). */
 function fileSystemOf(dir: string): string {
@@ -610,6 +470,7 @@ function fileSystemOf(dir: string): string {
 const fmt = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '—' : Math.round(n).toLocaleString('en-US'));
 const ms = (n: number | undefined) => (n === undefined ? '—' : n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US'));
 
+const startedAt = performance.now();
 const loadAtStart = os.loadavg()[0]!;
 if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
 const receiver = await startNodeChild<ReceiverReady>(RECEIVER, { name: 'webhook receiver' });
@@ -618,12 +479,11 @@ const rows: Row[] = [];
 let outboxLine: string;
 try {
   const requests = new RequestPool(fixture);
-  say(`setting up: demo company, 2 apps, ${Math.round((CLOSED_LOOP_BUDGET * (WARMUP_MS + DURATION_MS)) / 1_000).toLocaleString('en-US')} draft requests (topped up before each measurement)…`);
-  const started = performance.now();
+  phase(`setting up: demo company, 2 apps, ${Math.round((CLOSED_LOOP_BUDGET * (WARMUP_MS + DURATION_MS)) / 1_000).toLocaleString('en-US')} draft requests (topped up before each measurement)`);
   await requests.ensure((CLOSED_LOOP_BUDGET * (WARMUP_MS + DURATION_MS)) / 1_000);
-  say(`  ${((performance.now() - started) / 1_000).toFixed(1)} s`);
 
   // One event end to end before measuring: checks the path, and makes the webhook signing key.
+  phase('smoke test: one event end to end');
   await subscribe(fixture, receiver.ready.url, 1);
   {
     await receiver.call('reset');
@@ -637,33 +497,35 @@ try {
 
   for (const fanOut of FANOUTS) {
     await subscribe(fixture, receiver.ready.url, fanOut);
-    const run = async (mode: Row['mode'], measure: () => Promise<Row>) => {
+    const run = async (mode: Row['mode'], what: string, measure: () => Promise<Row>) => {
       if (!MODES.includes(mode)) return;
+      phase(`F${fanOut} ${what}`);
       const row = await measure();
       rows.push(row);
-      say(
+      note(
         `F${fanOut} ${row.label}: ${row.eventsPerSecond === undefined ? '' : `${fmt(row.eventsPerSecond)} events/s, `}${fmt(row.deliveriesPerSecond)} deliveries/s` +
           `${row.transitionsPerSecond === undefined ? '' : `, ${fmt(row.transitionsPerSecond)} transitions/s`}` +
           `${row.latency ? `, p50/p95/p99 ${ms(row.latency.p50)}/${ms(row.latency.p95)}/${ms(row.latency.p99)} ms` : ''}${row.note ? ` (${row.note})` : ''}`,
       );
     };
     if (fanOut === 0) {
-      await run('closed', () => closedLoop(fixture, receiver, fanOut, requests));
+      await run('closed', 'closed loop, transitions only', () => closedLoop(fixture, receiver, fanOut, requests));
       continue;
     }
-    await run('bare', () => bare(receiver, fanOut));
-    await run('backlog', () => backlog(fixture, receiver, fanOut, requests));
-    await run('closed', () => closedLoop(fixture, receiver, fanOut, requests));
-    await run('paced', () => paced(fixture, receiver, fanOut, requests, PACED_RATE, 'the target load'));
+    await run('bare', 'bare POSTs', () => bare(receiver, fanOut));
+    await run('backlog', 'backlog drain', () => backlog(fixture, receiver, fanOut, requests));
+    await run('closed', 'closed loop', () => closedLoop(fixture, receiver, fanOut, requests));
+    await run('paced', `paced at ${PACED_RATE}/s`, () => paced(fixture, receiver, fanOut, requests, PACED_RATE, 'the target load'));
     // The latency of a load patchbay does sustain: half of what the closed loop got through.
     const closed = rows.find((row) => row.fanOut === fanOut && row.mode === 'closed');
     const sustainable = closed ? Math.max(10, Math.floor(closed.eventsPerSecond! / 2 / 10) * 10) : 0;
-    if (sustainable > 0 && sustainable < PACED_RATE) await run('paced', () => paced(fixture, receiver, fanOut, requests, sustainable, 'half the closed-loop rate'));
+    if (sustainable > 0 && sustainable < PACED_RATE) await run('paced', `paced at ${sustainable}/s`, () => paced(fixture, receiver, fanOut, requests, sustainable, 'half the closed-loop rate'));
   }
+  phase('checking the outbox');
   outboxLine = await verifyOutbox(fixture, receiver);
 } finally {
   await receiver.stop();
-  rmSync(fixture.dataDir, { recursive: true, force: true });
+  removeTempDir(fixture.dataDir);
 }
 
 const bareOf = (fanOut: number) => rows.find((row) => row.fanOut === fanOut && row.mode === 'bare')?.deliveriesPerSecond;
@@ -671,11 +533,13 @@ const ratio = (row: Row) => {
   const base = bareOf(row.fanOut);
   return base ? (row.deliveriesPerSecond / base).toFixed(2) : '—';
 };
+const loadAtEnd = os.loadavg()[0]!;
+const commit = describeCommit();
 const cpu = os.cpus();
 const header = [
   `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}. Store: SQLite (node:sqlite), WAL, synchronous=FULL, in ${path.resolve(DATA_PARENT)} (${fileSystemOf(path.resolve(DATA_PARENT))}${fileSystemOf(path.resolve(DATA_PARENT)) === 'tmpfs' ? ': fsync is free there, a diagnostic, not a result' : ''}). Loopback only.`,
-  `Product: ${treeDescription()}.`,
-  `Load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${os.loadavg()[0]!.toFixed(2)}: other work on the machine lowers every figure.`,
+  `Product: ${commitText(commit)}.`,
+  `Load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${loadAtEnd.toFixed(2)}: other work on the machine lowers every figure.`,
   `patchbay: a fresh child per measurement, PATCHBAY_DELIVERY_CONCURRENCY=${DELIVERY_CONCURRENCY} (at most ${Math.max(1, Math.floor(DELIVERY_CONCURRENCY / 4))} in flight per subscription), log level ${SERVER_LOG_LEVEL}. Receiver: node:http in its own process, keep-alive, 200 with an empty body.`,
   `Each figure: ${DURATION_MS / 1_000} s after ${WARMUP_MS / 1_000} s of warm-up (backlog: middle 80% of the arrivals). Event = one Request v4 submit over HTTP (user token, keep-alive), committed with its statusChange event and one delivery per subscription.`,
   'Measurements: bare = undici Pool POSTs of a real event body to the same receiver, as many in flight as patchbay may have; backlog = events committed beforehand, then a fresh patchbay drains them (delivery alone); closed loop = submits as fast as patchbay answers; paced = submits on a fixed schedule (open loop); fan-out 0 = no subscriptions (the transitions alone).',
@@ -693,28 +557,83 @@ const table = [
   }),
 ];
 
-const verdicts: string[] = [];
+/** The issue's targets, judged; the Markdown adds MET or MISSED to each. */
+const verdicts: Target[] = [];
 const transitionsOnly = rows.find((row) => row.fanOut === 0 && row.mode === 'closed');
 const ceiling = transitionsOnly ? ` (transitions alone, without subscriptions: ${fmt(transitionsOnly.eventsPerSecond)}/s)` : '';
 const closed1 = rows.find((row) => row.fanOut === 1 && row.mode === 'closed');
 const backlog1 = rows.find((row) => row.fanOut === 1 && row.mode === 'backlog');
-if (closed1) verdicts.push(`Fan-out 1, sustained (closed loop) ≥ ${TARGET_EVENTS.toLocaleString('en-US')} events/s: ${fmt(closed1.eventsPerSecond)}/s${ceiling}${backlog1 ? `; delivery alone (backlog) ${fmt(backlog1.eventsPerSecond)}/s` : ''}: ${closed1.eventsPerSecond! >= TARGET_EVENTS ? 'MET' : 'MISSED'}.`);
+const closed1Met = closed1 ? closed1.eventsPerSecond! >= TARGET_EVENTS : false;
+if (closed1) verdicts.push({ text: `Fan-out 1, sustained (closed loop) ≥ ${TARGET_EVENTS.toLocaleString('en-US')} events/s: ${fmt(closed1.eventsPerSecond)}/s${ceiling}${backlog1 ? `; delivery alone (backlog) ${fmt(backlog1.eventsPerSecond)}/s` : ''}`, met: closed1Met });
 const paced1 = rows.find((row) => row.fanOut === 1 && row.mode === 'paced');
+const paced1Met = paced1 ? !paced1.note && paced1.latency !== null && paced1.latency !== undefined && paced1.latency.p95 < TARGET_P95_MS && PACED_RATE >= 1_000 : false;
 if (paced1) {
-  const met = !paced1.note && paced1.latency !== null && paced1.latency !== undefined && paced1.latency.p95 < TARGET_P95_MS && PACED_RATE >= 1_000;
-  verdicts.push(`Fan-out 1, p95 < ${TARGET_P95_MS} ms at 1,000 events/s (paced at ${PACED_RATE.toLocaleString('en-US')}/s): p95 ${ms(paced1.latency?.p95)} ms with ${fmt(paced1.transitionsPerSecond)} transitions/s answered${paced1.note ? ` (${paced1.note})` : ''}: ${met ? 'MET' : 'MISSED'}.`);
+  verdicts.push({ text: `Fan-out 1, p95 < ${TARGET_P95_MS} ms at 1,000 events/s (paced at ${PACED_RATE.toLocaleString('en-US')}/s): p95 ${ms(paced1.latency?.p95)} ms with ${fmt(paced1.transitionsPerSecond)} transitions/s answered${paced1.note ? ` (${paced1.note})` : ''}`, met: paced1Met });
 }
 const closed10 = rows.find((row) => row.fanOut === 10 && row.mode === 'closed');
 const backlog10 = rows.find((row) => row.fanOut === 10 && row.mode === 'backlog');
 const bare10 = bareOf(10);
+const closed10Met = closed10 && bare10 ? closed10.deliveriesPerSecond >= TARGET_BARE_RATIO * bare10 : false;
 if (closed10 && bare10) {
-  verdicts.push(
-    `Fan-out 10, deliveries/s ≥ ${TARGET_BARE_RATIO} × bare POSTs/s: closed loop ${fmt(closed10.deliveriesPerSecond)} ÷ ${fmt(bare10)} = ${ratio(closed10)}${backlog10 ? `; delivery alone (backlog) ${fmt(backlog10.deliveriesPerSecond)} ÷ ${fmt(bare10)} = ${ratio(backlog10)}` : ''}: ${closed10.deliveriesPerSecond >= TARGET_BARE_RATIO * bare10 ? 'MET' : 'MISSED'}.`,
-  );
+  verdicts.push({
+    text: `Fan-out 10, deliveries/s ≥ ${TARGET_BARE_RATIO} × bare POSTs/s: closed loop ${fmt(closed10.deliveriesPerSecond)} ÷ ${fmt(bare10)} = ${ratio(closed10)}${backlog10 ? `; delivery alone (backlog) ${fmt(backlog10.deliveriesPerSecond)} ÷ ${fmt(bare10)} = ${ratio(backlog10)}` : ''}`,
+    met: closed10Met,
+  });
 }
+const verdictLines = verdicts.map((verdict) => `${verdict.text}: ${verdict.met ? 'MET' : 'MISSED'}.`);
 
 say('');
-for (const line of [...header, '', ...table, '', outboxLine, '', ...verdicts]) say(line);
+for (const line of [...header, '', ...table, '', outboxLine, '', ...verdictLines]) say(line);
 mkdirSync(path.dirname(RESULTS), { recursive: true });
-writeFileSync(RESULTS, ['# Delivery benchmark', '', `Run ${new Date().toISOString()} with \`node bench/delivery.ts\` (also run by \`npm run bench\`).`, '', ...header.map((line) => `${line}  `), '', ...table, '', outboxLine, '', ...verdicts.map((line) => `**${line}**  `), ''].join('\n'));
-say(`\nWritten to ${path.relative(process.cwd(), RESULTS)}`);
+writeFileSync(RESULTS, ['# Delivery benchmark', '', `Run ${new Date().toISOString()} with \`node bench/delivery.ts\` (also run by \`npm run bench\`).`, '', ...header.map((line) => `${line}  `), '', ...table, '', outboxLine, '', ...verdictLines.map((line) => `**${line}**  `), ''].join('\n'));
+
+/** A row of delivery.json: throughput in deliveries/s (events/s for fan-out 0) beside the bare POSTs of its fan-out. */
+function jsonRow(row: Row, index: number): ResultRow {
+  const base = bareOf(row.fanOut);
+  const isBare = row.mode === 'bare';
+  const transitionsOnlyRow = row.fanOut === 0;
+  let target: Target | null = null;
+  if (row === closed1) target = { text: `≥ ${TARGET_EVENTS.toLocaleString('en-US')} events/s`, met: closed1Met };
+  if (row === paced1) target = { text: `p95 < ${TARGET_P95_MS} ms at 1,000 events/s`, met: paced1Met };
+  if (row === closed10) target = { text: `≥ ${TARGET_BARE_RATIO} × bare POSTs/s`, met: closed10Met };
+  const short = row.mode === 'paced' ? `paced at ${(row.rate ?? 0).toLocaleString('en-US')} events/s` : row.mode === 'closed' ? (transitionsOnlyRow ? 'transitions only, closed loop' : 'closed loop') : row.mode === 'backlog' ? 'backlog drained' : 'bare POSTs';
+  return {
+    id: `f${row.fanOut}-${row.mode}-${index}`,
+    label: `F${row.fanOut}, ${short}`,
+    // The summary shows what the targets judge and the delivery worker's own capacity.
+    headline: target !== null || row.mode === 'backlog' || (transitionsOnlyRow && row.mode === 'closed'),
+    throughput: transitionsOnlyRow ? { value: round(row.transitionsPerSecond ?? 0), unit: 'transitions/s' } : { value: round(row.deliveriesPerSecond), unit: isBare ? 'POSTs/s' : 'deliveries/s' },
+    latencyMs: latencyOf(row.latency),
+    // A paced row offers a fixed load: its figure is that load (or what was held of it), not a capacity to compare.
+    ...(row.mode === 'paced' ? { fixedLoad: row.rate ?? 0 } : {}),
+    raw: isBare || transitionsOnlyRow || row.mode === 'paced' || !base ? null : { label: `bare undici POSTs to the same receiver, fan-out ${row.fanOut}`, throughput: round(base), unit: 'POSTs/s', latencyMs: null },
+    ratio: isBare || transitionsOnlyRow || row.mode === 'paced' || !base ? null : round(row.deliveriesPerSecond / base),
+    target,
+    ...(row.note ? { note: row.note } : {}),
+    extra: {
+      fanOut: row.fanOut,
+      mode: row.mode,
+      eventsPerSecond: row.eventsPerSecond === undefined ? null : round(row.eventsPerSecond),
+      transitionsPerSecond: row.transitionsPerSecond === undefined ? null : round(row.transitionsPerSecond),
+      cpuPerEventMicros: row.cpuPerEvent === undefined ? null : round(row.cpuPerEvent),
+      sendLatencyP95Ms: row.sendLatency ? round(row.sendLatency.p95) : null,
+    },
+  };
+}
+
+const jsonFile = writeResult({
+  name: 'delivery',
+  title: 'ESS event delivery (SQLite)',
+  summary: 'Events from a Request v4 submit to an acknowledged webhook delivery, at fan-out 1 and 10, beside bare undici POSTs to the same receiver; latency from the commit to the receiver.',
+  markdown: 'delivery.md',
+  date: new Date().toISOString(),
+  seconds: round((performance.now() - startedAt) / 1_000),
+  commit,
+  machine: await describeMachine(),
+  load: { start: round(loadAtStart), end: round(loadAtEnd) },
+  settings: { durationMs: DURATION_MS, warmupMs: WARMUP_MS, concurrency: CONCURRENCY, deliveryConcurrency: DELIVERY_CONCURRENCY, pacedRate: PACED_RATE, fanOuts: FANOUTS.join(','), modes: MODES.join(','), serverLogLevel: SERVER_LOG_LEVEL, dataFileSystem: fileSystemOf(path.resolve(DATA_PARENT)) },
+  // The bare POSTs are the raw limit of the other rows (their `raw`), not a measurement of patchbay.
+  rows: rows.filter((row) => row.mode !== 'bare').map(jsonRow),
+  verdicts,
+});
+say(`\nWritten to ${path.relative(process.cwd(), RESULTS)} and ${path.relative(process.cwd(), jsonFile)}`);

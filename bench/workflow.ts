@@ -20,14 +20,16 @@
  * Environment: BENCH_DURATION_MS (default 3000 per measurement), BENCH_REPEAT (default 1: rounds per
  * measurement, the best is kept), BENCH_CONCURRENCY (default 8),
  * BENCH_STORES (default "sqlite,postgres"), BENCH_MODES (default "raw,inprocess,http"),
- * PATCHBAY_BENCH_DATABASE_URL (else PATCHBAY_TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres),
+ * PATCHBAY_BENCH_DATABASE_URL (the server to use, else PATCHBAY_TEST_DATABASE_URL, else
+ * postgres://postgres@127.0.0.1:5432/postgres; the benchmark creates its own database there and drops it),
  * BENCH_SERVER_LOG_LEVEL (the child's log level, default info as in production),
  * BENCH_PROFILE_DIR (write V8 CPU profiles of the HTTP child there; profile the in-process run with
- * `node --cpu-prof bench/workflow.ts`). Results go to stdout and bench/results/workflow.md.
+ * `node --cpu-prof bench/workflow.ts`). Results go to stdout, bench/results/workflow.md and
+ * bench/results/workflow.json. The run is bounded: it declares its bound to `bench/run.ts`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +45,9 @@ import { savePolicy, saveWorkflow, updateUserWorkflowFields } from '../packages/
 import { createRequest, findRequest } from '../packages/server/src/requests/requests.ts';
 import { performAction, type WorkflowAction } from '../packages/server/src/requests/workflow-engine.ts';
 import { buildStatusChangeEvent } from '../packages/server/src/requests/status-change-event.ts';
+import { bound, makeTempDir, note, phase, removeTempDir, track } from './lib/progress.ts';
+import { createBenchDatabase } from './lib/postgres-database.ts';
+import { commitText, describeCommit, describeMachine, round, writeResult, type ResultRow } from './lib/result.ts';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
 const WARMUP_MS = 500;
@@ -50,7 +55,6 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
 const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgres').split(',');
 const MODES = (process.env.BENCH_MODES ?? 'raw,inprocess,http').split(',');
-const POSTGRES_URL = process.env.PATCHBAY_BENCH_DATABASE_URL ?? process.env.PATCHBAY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SERVER_LOG_LEVEL = process.env.BENCH_SERVER_LOG_LEVEL ?? 'info';
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const TARGET = 2_000;
@@ -72,6 +76,13 @@ const LIFECYCLE: ReadonlyArray<{ action: WorkflowAction; by: 'owner' | 'manager'
 const POOL_SIZE = Math.ceil((4_000 * REPEAT * (DURATION_MS + WARMUP_MS + 1_000)) / 1_000 / LIFECYCLE.length);
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
+
+/**
+ * The whole run's bound, declared to the runner: per store a generous two minutes of setup (migrations,
+ * the demo, 2 × POOL_SIZE draft requests, a patchbay child) plus four measurements of REPEAT windows,
+ * each with its warm-up and up to 5 s of slack (a loaded machine), plus a minute for the rest.
+ */
+bound(60_000 + STORES.length * (120_000 + 4 * REPEAT * (WARMUP_MS + DURATION_MS + 5_000)));
 
 interface Users {
   managerId: string;
@@ -320,6 +331,7 @@ async function startChild(env: Record<string, string>): Promise<{ child: ChildPr
     env: { ...process.env, PATCHBAY_LOG_LEVEL: SERVER_LOG_LEVEL, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  track(child);
   let errors = '';
   child.stderr!.on('data', (chunk) => (errors += chunk));
   const url = `http://127.0.0.1:${port}`;
@@ -399,37 +411,21 @@ async function httpActions(location: StoreLocation, dataDir: string, users: User
 
 /** A fresh database of each kind, or why it cannot be had. */
 async function freshDatabase(kind: string): Promise<{ location: StoreLocation; dataDir: string; drop: () => Promise<void> } | string> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'patchbay-bench-'));
+  const dataDir = makeTempDir(os.tmpdir(), 'patchbay-bench-');
   if (kind === 'sqlite') {
-    return { location: { kind: 'sqlite', file: path.join(dataDir, 'patchbay.db') }, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+    return { location: { kind: 'sqlite', file: path.join(dataDir, 'patchbay.db') }, dataDir, drop: async () => removeTempDir(dataDir) };
   }
-  const admin = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3_000 });
-  try {
-    await admin.connect();
-  } catch (error) {
-    rmSync(dataDir, { recursive: true, force: true });
-    return `PostgreSQL at ${POSTGRES_URL} is not reachable (${(error as Error).message}); set PATCHBAY_BENCH_DATABASE_URL`;
+  const database = await createBenchDatabase();
+  if (typeof database === 'string') {
+    removeTempDir(dataDir);
+    return database;
   }
-  const schema = `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  try {
-    await admin.query(`CREATE SCHEMA ${schema}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(POSTGRES_URL);
-  url.searchParams.set('options', `-c search_path=${schema}`);
   return {
-    location: { kind: 'postgres', url: url.toString() },
+    location: { kind: 'postgres', url: database.url },
     dataDir,
     async drop() {
-      rmSync(dataDir, { recursive: true, force: true });
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      try {
-        await client.query(`DROP SCHEMA ${schema} CASCADE`);
-      } finally {
-        await client.end();
-      }
+      removeTempDir(dataDir);
+      await database.drop();
     },
   };
 }
@@ -445,6 +441,8 @@ async function describeStore(store: Store): Promise<string> {
 
 interface Row {
   store: string;
+  /** "inprocess" or "http". */
+  id?: string;
   mode: string;
   actions?: Rate;
   raw?: Rate;
@@ -462,7 +460,7 @@ async function benchStore(kind: string, rows: Row[], descriptions: string[]): Pr
     return;
   }
   try {
-    say(`${kind}: setting up (migrate, demo, workflow, ${POOL_SIZE} requests per measurement)…`);
+    phase(`${kind}: setting up (migrate, demo, workflow, ${POOL_SIZE} requests per measurement)`);
     let store = await openStore(database.location);
     const users = await setUp(store);
     descriptions.push(`${kind}: ${await describeStore(store)}`);
@@ -473,30 +471,34 @@ async function benchStore(kind: string, rows: Row[], descriptions: string[]): Pr
     let raw: Rate | undefined;
     let driver: Rate | undefined;
     if (MODES.includes('raw') || MODES.includes('inprocess') || MODES.includes('http')) {
+      phase(`${kind}: raw inserts through the store`);
       raw = await rawStoreInserts(store);
-      say(`${kind}: raw inserts through the store: ${fmt(raw.perSecond)}/s`);
+      note(`${kind}: raw inserts through the store: ${fmt(raw.perSecond)}/s`);
     }
     if (MODES.includes('raw')) {
       await store.close();
+      phase(`${kind}: raw inserts through the driver`);
       driver = await rawDriverInserts(database.location);
-      say(`${kind}: raw inserts through the driver: ${fmt(driver.perSecond)}/s`);
+      note(`${kind}: raw inserts through the driver: ${fmt(driver.perSecond)}/s`);
       store = await openStore(database.location);
     }
     if (MODES.includes('inprocess')) {
+      phase(`${kind}: in-process actions`);
       const actions = await inProcessActions(store, users, pools.inprocess);
-      say(`${kind}: in-process actions: ${fmt(actions.perSecond)}/s`);
-      rows.push({ store: kind, mode: 'in-process (performAction in store.transaction)', actions, raw, driver });
+      note(`${kind}: in-process actions: ${fmt(actions.perSecond)}/s`);
+      rows.push({ store: kind, id: 'inprocess', mode: 'in-process (performAction in store.transaction)', actions, raw, driver });
     }
     if (MODES.includes('http')) {
       const before = await countEvents(store);
       // The child has the database to itself while it is measured.
       await store.close();
+      phase(`${kind}: HTTP actions`);
       const actions = await httpActions(database.location, database.dataDir, users, pools.http);
       store = await openStore(database.location);
       const events = (await countEvents(store)) - before;
       if (events !== actions.total) throw new Error(`HTTP: ${actions.total} acknowledged actions committed ${events} events`);
-      say(`${kind}: HTTP actions: ${fmt(actions.perSecond)}/s`);
-      rows.push({ store: kind, mode: `HTTP (Request v4, ${CONCURRENCY} keep-alive connections)`, actions, raw, driver });
+      note(`${kind}: HTTP actions: ${fmt(actions.perSecond)}/s`);
+      rows.push({ store: kind, id: 'http', mode: `HTTP (Request v4, ${CONCURRENCY} keep-alive connections)`, actions, raw, driver });
     }
     await store.close();
   } finally {
@@ -504,16 +506,20 @@ async function benchStore(kind: string, rows: Row[], descriptions: string[]): Pr
   }
 }
 
+const startedAt = performance.now();
 const loadAtStart = os.loadavg()[0]!;
 const rows: Row[] = [];
 const descriptions: string[] = [];
 for (const kind of STORES) await benchStore(kind, rows, descriptions);
 
+const loadAtEnd = os.loadavg()[0]!;
+const commit = describeCommit();
 const cpu = os.cpus();
 const header = [
   `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}.`,
+  `Product: ${commitText(commit)}.`,
   ...descriptions.map((d) => `Store ${d}.`),
-  `Load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${os.loadavg()[0]!.toFixed(2)}: other work on the machine lowers every figure.`,
+  `Load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${loadAtEnd.toFixed(2)}: other work on the machine lowers every figure.`,
   'CPU per action: user+system CPU time of the process doing the work (in-process: the benchmark process; HTTP: the patchbay child, excluding the client), averaged over every action of the measurement.',
   `Each figure: ${REPEAT > 1 ? `the best of ${REPEAT} windows of ` : ''}${DURATION_MS / 1_000} s after ${WARMUP_MS / 1_000} s of warm-up, ${CONCURRENCY} concurrent workers (raw driver inserts on SQLite: 1, node:sqlite is synchronous). Server log level (HTTP): ${SERVER_LOG_LEVEL}.`,
   'An action is one workflow transition committed with its statusChange event (lifecycle: submit, approve, sendback, submit, approve, approve); raw = one single-row INSERT transaction into a scratch table shaped like `events`; ratio = actions/s ÷ raw inserts/s through the same store.',
@@ -537,4 +543,42 @@ say('');
 for (const line of [...header, '', ...table, '', verdict]) say(line);
 mkdirSync(path.dirname(RESULTS), { recursive: true });
 writeFileSync(RESULTS, ['# Workflow benchmark', '', `Run ${new Date().toISOString()} with \`npm run bench\` (bench/workflow.ts).`, '', ...header.map((line) => `${line}  `), '', ...table, '', `**${verdict}**`, ''].join('\n'));
-say(`\nWritten to ${path.relative(process.cwd(), RESULTS)}`);
+
+const STORE_NAMES: Record<string, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
+const jsonRows: ResultRow[] = rows.map((row) => {
+  const storeName = STORE_NAMES[row.store] ?? row.store;
+  if (row.note || !row.actions) {
+    return { id: `${row.store}-skipped`, label: `${storeName}: skipped`, headline: true, throughput: null, latencyMs: null, raw: null, ratio: null, target: null, note: row.note ?? 'not measured' };
+  }
+  const target = row.store === 'sqlite' ? { text: `≥ ${TARGET.toLocaleString('en-US')} actions/s`, met: row.actions.perSecond >= TARGET } : null;
+  return {
+    id: `${row.store}-${row.id}`,
+    label: `${storeName}, ${row.id === 'http' ? 'HTTP (Request v4)' : 'in-process'}`,
+    headline: true,
+    throughput: { value: round(row.actions.perSecond), unit: 'actions/s' },
+    latencyMs: null,
+    raw: row.raw ? { label: 'single-row inserts through the same store', throughput: round(row.raw.perSecond), unit: 'inserts/s', latencyMs: null } : null,
+    ratio: row.raw ? round(row.actions.perSecond / row.raw.perSecond) : null,
+    target,
+    extra: {
+      cpuPerActionMicros: Number.isNaN(row.actions.cpuMicros) ? null : round(row.actions.cpuMicros),
+      cpuPerRawInsertMicros: row.raw ? round(row.raw.cpuMicros) : null,
+      driverInsertsPerSecond: row.driver ? round(row.driver.perSecond) : null,
+    },
+  };
+});
+const jsonFile = writeResult({
+  name: 'workflow',
+  title: 'Workflow actions',
+  summary: 'Request workflow transitions per second, each committed with its statusChange event, in-process and over HTTP (Request v4), beside single-row inserts through the same store.',
+  markdown: 'workflow.md',
+  date: new Date().toISOString(),
+  seconds: round((performance.now() - startedAt) / 1_000),
+  commit,
+  machine: await describeMachine(),
+  load: { start: round(loadAtStart), end: round(loadAtEnd) },
+  settings: { durationMs: DURATION_MS, warmupMs: WARMUP_MS, repeat: REPEAT, concurrency: CONCURRENCY, stores: STORES.join(','), modes: MODES.join(','), serverLogLevel: SERVER_LOG_LEVEL },
+  rows: jsonRows,
+  verdicts: sqliteRows.map((row) => ({ text: `SQLite ${row.mode.split(' (')[0]}: ${fmt(row.actions!.perSecond)} actions/s (target ≥ ${TARGET.toLocaleString('en-US')})`, met: row.actions!.perSecond >= TARGET })),
+});
+say(`\nWritten to ${path.relative(process.cwd(), RESULTS)} and ${path.relative(process.cwd(), jsonFile)}`);

@@ -5,6 +5,7 @@
  * child started with `--cpu-prof` writes its profile.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { track } from './progress.ts';
 
 type Handler = (...args: never[]) => unknown;
 
@@ -70,6 +71,8 @@ export async function startNodeChild<Ready>(file: string, options: { name: strin
     stdio: ['ignore', options.stdout ?? 'inherit', 'pipe', 'ipc'],
     serialization: 'advanced',
   });
+  // Killed by the benchmark's watchdog if the run overruns its bound.
+  track(child);
   let errors = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     errors += chunk.toString('utf8');
