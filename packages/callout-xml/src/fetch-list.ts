@@ -212,8 +212,9 @@ export function buildFetchListResponse(
   const parts = ['<?xml version="1.0" encoding="utf-8"?>', '<fetch-list-response>'];
   items.forEach((item, i) => {
     const where = `fetch-list-response item ${i + 1}`;
-    const code = stripIllegalXmlChars(String(item.code ?? ''));
-    const shortCode = stripIllegalXmlChars(String(item.shortCode ?? ''));
+    // The parser trims XML whitespace from both; so does the builder, so that what it writes parses back.
+    const code = trimXmlSpace(stripIllegalXmlChars(String(item.code ?? '')));
+    const shortCode = trimXmlSpace(stripIllegalXmlChars(String(item.shortCode ?? '')));
     if (code === '' || shortCode === '') throw new CalloutContractError(`${where}: code and shortCode are required`);
     if (longCode !== undefined && code !== fetchListItemCode(longCode, shortCode)) {
       throw new CalloutContractError(`${where}: code must be ${JSON.stringify(fetchListItemCode(longCode, shortCode))}`);
@@ -229,6 +230,11 @@ export function buildFetchListResponse(
   });
   parts.push('</fetch-list-response>');
   return parts.join('');
+}
+
+/** Removes the whitespace XML knows (space, tab, CR, LF) from both ends, as the readers do. */
+function trimXmlSpace(value: string): string {
+  return value.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
 }
 
 /** The result of `parseFetchListResponse`. */

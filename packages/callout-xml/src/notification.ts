@@ -324,8 +324,10 @@ export function parseFailedNotificationsJson(json: string | Uint8Array, options:
       const record = entry as Record<string, unknown>;
       const string = (key: string, ...aliases: string[]): string => {
         const value = [key, ...aliases].map((k) => (Object.hasOwn(record, k) ? record[k] : undefined)).find((v) => v !== undefined);
-        if (typeof value !== 'string' || value.trim() === '') throw new ContractViolation('invalid', `${where}: "${key}" must be a non-empty string`);
-        return value.trim();
+        // Only XML's whitespace is trimmed, as the XML listing's reader does, so both listings read alike.
+        const text = typeof value === 'string' ? value.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '') : '';
+        if (text === '') throw new ContractViolation('invalid', `${where}: "${key}" must be a non-empty string`);
+        return text;
       };
       const context = Object.hasOwn(record, 'Context') ? record['Context'] : null;
       if (context !== null && typeof context !== 'string') throw new ContractViolation('invalid', `${where}: "Context" must be a string or null`);

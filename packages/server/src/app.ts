@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -34,6 +34,9 @@ import { connectorRoutes } from './connectors/routes.ts';
 import { notificationRoutes } from './callouts/notification-routes.ts';
 import { calloutRoutes } from './callouts/routes.ts';
 import { createSignInThrottle } from './security/rate-limit.ts';
+
+/** The Concur-compatible paths, which answer in Concur's error shape. */
+const CONCUR_PATHS = /^\/(travelrequest|events|app-mgmt|oauth2|api\/platform\/notifications)\//;
 
 /** Where the console's built files are (packages/console/dist). */
 const CONSOLE_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
@@ -72,6 +75,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     // client's mistake is a 400 naming the field instead of a silently different request.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     routerOptions: { maxParamLength: 300 },
+    // A URL the router cannot even read (a malformed percent-encoding) gets the same error shapes as the rest.
+    frameworkErrors: (error, request, untypedReply) => {
+      const reply = untypedReply as unknown as FastifyReply;
+      const message = `The URL cannot be read: ${error.message}`;
+      if (CONCUR_PATHS.test(request.url)) return reply.code(400).send(new ConcurApiError(400, 'badParam', message).body());
+      const envelope: ErrorEnvelope = { error: { code: 'validation_failed', message, requestId: request.id } };
+      return reply.code(400).send(envelope);
+    },
   });
 
   // The admin API takes JSON only: a text/plain body is a 415, not a string that reaches validation.

@@ -8,6 +8,7 @@ import {
   FETCH_LIST_REQUEST_CONTENT_TYPE,
   buildFetchListRequest,
   parseFetchListResponse,
+  stripIllegalXmlChars,
   type FetchListItem,
   type FetchListRequestInput,
   type FetchListSearchBy,
@@ -57,13 +58,18 @@ async function listTarget(deps: CalloutDeps, request: RequestRow, fieldName: str
   return { field, list: field.list, langCode };
 }
 
+/** A list code: 1 to 100 characters, not blank once the characters XML cannot carry are left out. */
+function isListCode(code: unknown): code is string {
+  return typeof code === 'string' && code.length <= 100 && stripIllegalXmlChars(code).trim() !== '';
+}
+
 /** A list of N levels has at most N - 1 parents above the level searched. */
 function checkParents(target: ListTarget, parentCodes: readonly string[]): void {
   const { levels } = target.list;
   const allowed = levels - 1;
   if (parentCodes.length > allowed) throw invalidField('parentCodes', `${target.field.label} has ${levels} level${levels === 1 ? '' : 's'}; give at most ${allowed} parent code${allowed === 1 ? '' : 's'}.`);
   for (const code of parentCodes) {
-    if (typeof code !== 'string' || code === '' || code.length > 100) throw invalidField('parentCodes', 'Each parent code is the short code of an item chosen at the level above (1 to 100 characters).');
+    if (!isListCode(code)) throw invalidField('parentCodes', 'Each parent code is the short code of an item chosen at the level above (1 to 100 characters XML can carry).');
   }
 }
 
@@ -134,7 +140,7 @@ export async function confirmListItem(deps: CalloutDeps, request: RequestRow, fi
   const parents = codeByLevel.slice(0, -1);
   checkParents(target, parents);
   const shortCode = codeByLevel.at(-1)!;
-  if (typeof shortCode !== 'string' || shortCode === '' || shortCode.length > 100 || shortCode.includes('*')) throw invalidField('codeByLevel', 'The chosen item\'s code is 1 to 100 characters, without "*".');
+  if (!isListCode(shortCode) || shortCode.includes('*')) throw invalidField('codeByLevel', 'The chosen item\'s code is 1 to 100 characters XML can carry, without "*".');
   const items = await callList(deps, request, target, { codeByLevel: parents, query: shortCode, searchBy: 'CODE', numToReturn: 1 }, unstorable);
   const match = items.find((item) => item.shortCode === shortCode);
   if (!match) throw invalidField('codeByLevel', `The connector does not know the item ${codeByLevel.join('-')} of ${target.field.label} (any more): search again and choose another.`);

@@ -55,16 +55,61 @@ export function toPublic(row: SubscriptionRow): PublicWebhookSubscription {
   };
 }
 
+/** A filter may repeat without bound this many times (`*`, `+`, `{n,}`): enough for `statusChange\..*\.REQ.*`. */
+const MAX_UNBOUNDED_REPETITIONS = 3;
+
+/**
+ * Why a filter could take too long to match, or null when it cannot. Every published event is matched
+ * against every subscription's filter while its transaction is open, so only patterns that match in
+ * polynomial time with a small exponent are accepted: no repeated groups (the shape of catastrophic
+ * backtracking, such as `(a+)+` or `(.|.)*`), no backreferences or lookarounds, and at most three
+ * unbounded repetitions (eventTypes are short, so `.*.*.*` stays cheap where ten of them would not).
+ */
+export function unsafeFilterReason(filter: string): string | null {
+  let unbounded = 0;
+  let afterGroup = false;
+  for (let i = 0; i < filter.length; i++) {
+    const char = filter[i]!;
+    if (char === '\\') {
+      if (/[1-9k]/.test(filter[i + 1] ?? '')) return 'it uses a backreference';
+      i++;
+      afterGroup = false;
+      continue;
+    }
+    if (char === '[') {
+      // A character class is one atom; skip to its end.
+      for (i++; i < filter.length && filter[i] !== ']'; i++) if (filter[i] === '\\') i++;
+      afterGroup = false;
+      continue;
+    }
+    if (char === '(' && filter[i + 1] === '?' && (filter[i + 2] === '=' || filter[i + 2] === '!' || (filter[i + 2] === '<' && (filter[i + 3] === '=' || filter[i + 3] === '!')))) {
+      return 'it uses a lookahead or lookbehind';
+    }
+    let repeats: 'unbounded' | 'bounded' | null = null;
+    if (char === '*' || char === '+') repeats = 'unbounded';
+    if (char === '{') {
+      const range = /^\{(\d+)(,(\d*))?\}/.exec(filter.slice(i));
+      if (range) repeats = range[2] === undefined ? (Number(range[1]) > 1 ? 'bounded' : null) : range[3] === '' ? 'unbounded' : Number(range[3]) > 1 ? 'bounded' : null;
+    }
+    if (repeats !== null) {
+      if (afterGroup) return 'it repeats a group (such as (a+)+ or (.|.)*)';
+      if (repeats === 'unbounded' && ++unbounded > MAX_UNBOUNDED_REPETITIONS) return `it repeats without bound more than ${MAX_UNBOUNDED_REPETITIONS} times`;
+    }
+    afterGroup = char === ')';
+  }
+  return null;
+}
+
 /**
  * Compiles a subscription filter: a regular expression that must match the whole `eventType`. Patterns
- * with nested quantifiers (the shape of catastrophic backtracking) are refused, since every published
- * event is matched against them.
+ * that could take long to match are refused (see `unsafeFilterReason`).
  */
 export function compileFilter(filter: string): RegExp {
   const cached = compiledFilters.get(filter);
   if (cached) return cached;
   if (filter.length > 256) throw bad('The filter is longer than 256 characters.');
-  if (/\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]/.test(filter)) throw bad(`The filter "${filter}" nests quantifiers (such as (a+)+); write it without them.`);
+  const unsafe = unsafeFilterReason(filter);
+  if (unsafe !== null) throw bad(`The filter "${filter}" could take too long to match: ${unsafe}. Write it with simpler repetitions, e.g. statusChange\\.PENDING\\..*`);
   let compiled: RegExp;
   try {
     compiled = new RegExp(`^(?:${filter})$`);

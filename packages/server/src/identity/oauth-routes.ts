@@ -2,6 +2,7 @@
  * Concur's OAuth2 endpoints: `POST /oauth2/v0/token` (form-encoded, every error in Concur's OAuth2
  * shape), `GET /oauth2/v0/jwks`, and `DELETE /app-mgmt/v0/connections` (a user revokes an app's grants).
  */
+import { concurErrorHandler } from '../http/concur-errors.ts';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Store } from '../store/store.ts';
@@ -50,7 +51,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps & { keys
     return reply.header('cache-control', 'public, max-age=300').send(await deps.keys.jwks());
   });
 
-  app.delete('/app-mgmt/v0/connections', { schema: { tags: ['OAuth2'], summary: 'Revoke every refresh token of the calling user for the calling app' } }, async (request, reply) => {
+  app.delete('/app-mgmt/v0/connections', { errorHandler: concurErrorHandler, schema: { tags: ['OAuth2'], summary: 'Revoke every refresh token of the calling user for the calling app' } }, async (request, reply) => {
     const token = await deps.guard.require(request, { types: ['user'] });
     await revokeUserGrants(deps.store.db, token.appId, token.userId!);
     return reply.code(200).send();

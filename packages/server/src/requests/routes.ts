@@ -191,7 +191,7 @@ export async function requestRoutes(app: FastifyInstance, deps: { store: Store; 
     scope.put<{ Params: { requestUuid: string } }>(`${PREFIX}/requests/:requestUuid`, { schema: { tags, summary: 'Update the updatable fields; null clears one' } }, async (request) => {
       const caller = await resolveCaller(request, { userRequired: false });
       const body = objectBody(request.body);
-      if (body.id !== undefined && String(body.id).toUpperCase() !== request.params.requestUuid.toUpperCase()) throw badParam('The id in the body must match the id in the path.');
+      if (body.id !== undefined && (typeof body.id !== 'string' || body.id.toUpperCase() !== request.params.requestUuid.toUpperCase())) throw badParam('The id in the body must match the id in the path.');
       const input = readRequestInput(body, false);
       const row = await store.transaction(async (trx) => updateRequest(trx, caller, await findRequest(trx, caller.companyId, request.params.requestUuid), input));
       return resource(caller, row);
