@@ -19,6 +19,7 @@ import { signIn } from '../support/api-client.ts';
 import { createDevCa } from '../support/tls-fixture.ts';
 import { exited, killChildren, startPatchbayChild } from '../support/patchbay-child.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
+import { saveWorkflow } from '../../src/requests/workflow-admin.ts';
 import { DEMO } from '../../src/demo.ts';
 import { addSafeListHost, createCompany, createUser } from '../../src/companies/companies.ts';
 import { queueNotification } from '../../src/callouts/notifications.ts';
@@ -29,7 +30,6 @@ after(killChildren);
 /** Notifications per company. */
 const PER_COMPANY = 12;
 /** The workflow id the connectors' services tick (the notifications are queued directly, not by requests). */
-const WORKFLOW_ID = 'crash-test-workflow';
 
 for (const { kind, skip } of await storeSuites()) {
   describe(`Event Notification across a SIGKILL [${kind.name}]`, { skip }, () => {
@@ -68,18 +68,22 @@ for (const { kind, skip } of await storeSuites()) {
         });
         const userB = { loginId: `admin-${randomUUID().slice(0, 8)}@crash.test`, password: 'correct-horse-battery' };
         await store.transaction((trx) => createUser(trx, null, { companyId: companyB.id, name: 'B Admin', roles: ['WEB_SERVICES_ADMINISTRATOR'], ...userB }));
+        // Each company's own workflow, ticked on its connector's External Report Validation service.
+        const workflowOf = (companyId: string) => store.transaction(async (trx) => (await saveWorkflow(trx, null, companyId, { name: `Crash workflow ${randomUUID().slice(0, 6)}`, steps: [] })).id);
+        const workflowA = await workflowOf(DEMO.companyId);
+        const workflowB = await workflowOf(companyB.id);
         const companies = [
-          { companyId: DEMO.companyId, connectorId: await registerNotifyingConnector(await signIn(first.url, { loginId: DEMO.admin.loginId, password: DEMO.admin.password }), DEMO.companyId, connector.url, { workflowIds: [WORKFLOW_ID] }) },
-          { companyId: companyB.id, connectorId: await registerNotifyingConnector(await signIn(first.url, userB), companyB.id, connector.url, { workflowIds: [WORKFLOW_ID] }) },
+          { companyId: DEMO.companyId, workflowId: workflowA, connectorId: await registerNotifyingConnector(await signIn(first.url, { loginId: DEMO.admin.loginId, password: DEMO.admin.password }), DEMO.companyId, connector.url, { workflowIds: [workflowA] }) },
+          { companyId: companyB.id, workflowId: workflowB, connectorId: await registerNotifyingConnector(await signIn(first.url, userB), companyB.id, connector.url, { workflowIds: [workflowB] }) },
         ];
 
         // The queue, interleaved between the companies, committed at once.
         const queued = await store.transaction(async (trx) => {
           const rows = [];
           for (let i = 0; i < PER_COMPANY * 2; i++) {
-            const { companyId, connectorId } = companies[i % 2]!;
+            const { companyId, connectorId, workflowId } = companies[i % 2]!;
             const requestId = randomUUID().replaceAll('-', '').toUpperCase();
-            const row = await queueNotification(trx, { companyId, requestId, workflowId: WORKFLOW_ID, connectorId, publicUrl: first.url, now: Date.now() });
+            const row = await queueNotification(trx, { companyId, requestId, workflowId, connectorId, publicUrl: first.url, now: Date.now() });
             assert.ok(row, 'the connector notifies for the workflow');
             rows.push(row);
           }
