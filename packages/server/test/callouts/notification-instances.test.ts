@@ -12,6 +12,7 @@ import { STORE_KINDS } from '../support/stores.ts';
 import { signIn } from '../support/api-client.ts';
 import { createDevCa } from '../support/tls-fixture.ts';
 import { queueNotification } from '../../src/callouts/notifications.ts';
+import { saveWorkflow } from '../../src/requests/workflow-admin.ts';
 import { eventually, registerNotifyingConnector, startNotifyConnector, type NotifyConnector, type NotificationPost } from './notification-fixtures.ts';
 
 const postgres = STORE_KINDS.find((kind) => kind.name === 'postgres')!;
@@ -22,7 +23,6 @@ const skip = (await postgres.unavailable()) ?? false;
 const COMPANIES = 20;
 const PER_COMPANY = 4;
 const ANSWER_MS = 300;
-const WORKFLOW_ID = 'two-instances-workflow';
 
 /** The company a post is about: the notifications are queued with a public URL naming it. */
 const companyOf = (post: NotificationPost): string => /<ObjectURI>https:\/\/(c\d+)\./.exec(post.body.toString('utf8'))?.[1] ?? '?';
@@ -50,7 +50,7 @@ describe('Event Notification by two patchbay instances on one PostgreSQL', { ski
         return 200;
       };
 
-      const companies: Array<{ companyId: string; connectorId: string }> = [];
+      const companies: Array<{ companyId: string; connectorId: string; workflowId: string }> = [];
       const admins = [{ server: first, companyId: first.companyId, user: first.admin }, { server: second, companyId: second.companyId, user: second.admin }];
       for (let i = admins.length; i < COMPANIES; i++) {
         const added = await first.addCompany({ edition: 'PROFESSIONAL', developmentPartner: true, roles: ['WEB_SERVICES_ADMINISTRATOR'] });
@@ -58,7 +58,9 @@ describe('Event Notification by two patchbay instances on one PostgreSQL', { ski
       }
       for (const { server, companyId, user } of admins) {
         await server.addSafeHost('localhost', companyId);
-        companies.push({ companyId, connectorId: await registerNotifyingConnector(await signIn(server.url, user), companyId, connector.url, { workflowIds: [WORKFLOW_ID] }) });
+        // The company's own workflow, ticked on its connector's External Report Validation service.
+        const workflowId = await server.patchbay.store.transaction(async (trx) => (await saveWorkflow(trx, null, companyId, { name: `Instances workflow ${randomUUID().slice(0, 6)}`, steps: [] })).id);
+        companies.push({ companyId, workflowId, connectorId: await registerNotifyingConnector(await signIn(server.url, user), companyId, connector.url, { workflowIds: [workflowId] }) });
       }
 
       // Lease owners seen while the queue drains (one per instance's worker).
@@ -75,9 +77,9 @@ describe('Event Notification by two patchbay instances on one PostgreSQL', { ski
       const queued = await store.transaction(async (trx) => {
         const rows = [];
         for (let i = 0; i < COMPANIES * PER_COMPANY; i++) {
-          const { companyId, connectorId } = companies[i % COMPANIES]!;
+          const { companyId, connectorId, workflowId } = companies[i % COMPANIES]!;
           const requestId = randomUUID().replaceAll('-', '').toUpperCase();
-          const row = await queueNotification(trx, { companyId, requestId, workflowId: WORKFLOW_ID, connectorId, publicUrl: `https://c${i % COMPANIES}.patchbay.test`, now: Date.now() });
+          const row = await queueNotification(trx, { companyId, requestId, workflowId, connectorId, publicUrl: `https://c${i % COMPANIES}.patchbay.test`, now: Date.now() });
           assert.ok(row);
           rows.push(row);
         }
