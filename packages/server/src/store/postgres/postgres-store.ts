@@ -20,8 +20,14 @@ const MIGRATION_LOCK_ID = 7_404_211;
  */
 export async function openPostgresStore(url: string): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // A pooled connection that dies while idle (database restart) must not crash the process.
+  // A connection that dies (a database restart terminates them all) must not crash the process: the
+  // pool reports an idle one here, and a connection in use gets its own listener, since pg raises an
+  // unhandled 'error' event on a checked-out client otherwise. The query in flight fails and is retried
+  // by its caller; the pool opens new connections for the next ones.
   pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 
   return {

@@ -1,0 +1,139 @@
+/**
+ * Reliability, crash consistency: on SQLite and on PostgreSQL, a real `patchbay start` child under
+ * mixed load (travelers and managers acting over Request v4 with user and company tokens, a connector
+ * answering External Validation notifications through Request v4, ESS deliveries to three
+ * subscriptions of two applications) is killed with SIGKILL at random moments, repeatedly, and started
+ * again on the same database each time while the load carries on. Some kills fall while deliveries or a
+ * notification are held open by their peer, so that work is in flight. Once the load stops and the
+ * queues drain, `checkConsistency` checks that every acknowledged transition has exactly one event and
+ * no event lacks its transition, every event reached every matching subscription at least once (in
+ * order per request), every notification reached the connector at least once with each company's
+ * first arrivals in queue order, and nothing is half-written. Short inside `npm test` (3 kills per
+ * store); `npm run test:reliability` makes it 20. The seed of the random moments is printed.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { storeSuites, type TestDatabase } from '../support/stores.ts';
+import { createDevCa } from '../support/tls-fixture.ts';
+import { killChildren } from '../support/patchbay-child.ts';
+import { HANG as HOLD_DELIVERY, startReceiver, waitUntil, type Receiver } from '../support/ess-fixtures.ts';
+import { HANG as HOLD_NOTIFICATION, startNotifyConnector, type NotifyConnector } from '../callouts/notification-fixtures.ts';
+import { openStore, type Store } from '../../src/store/store.ts';
+import { startPlatform, type Platform } from './platform-process.ts';
+import { buildWorld, checkConsistency, describeFigures, startLoad, waitForDrain, type Load } from './mixed-load.ts';
+import { RELIABILITY, between, seededRandom } from './reliability-settings.ts';
+
+after(killChildren);
+
+/** The platform's settings: short deadlines so that a dead process's leases (PostgreSQL) run out soon. */
+function platformEnv(database: TestDatabase, caFile: string): Record<string, string> {
+  return {
+    PATCHBAY_DATA_DIR: database.dataDir,
+    ...(database.location.kind === 'postgres' ? { PATCHBAY_DATABASE_URL: database.location.url } : {}),
+    PATCHBAY_EXTRA_CA_FILE: caFile,
+    PATCHBAY_DELIVERY_TIMEOUT_MS: '2000',
+    PATCHBAY_NOTIFICATION_TIMEOUT_MS: '2000',
+    PATCHBAY_NOTIFICATION_RETRY_BASE_MS: '100',
+    // Every notification must end delivered: never FAILED here.
+    PATCHBAY_NOTIFICATION_MAX_ATTEMPTS: '100000',
+  };
+}
+
+for (const [storeIndex, { kind, skip }] of (await storeSuites()).entries()) {
+  describe(`reliability: crash consistency [${kind.name}]`, { skip }, () => {
+    test(`${RELIABILITY.killsPerStore} SIGKILLs at random moments during mixed load: every acknowledged transition has exactly one event, every event and notification arrives, nothing is half-written`, { timeout: 60 * 60_000 }, async (t) => {
+      const seed = RELIABILITY.seed + storeIndex;
+      const random = seededRandom(seed);
+      t.diagnostic(`seed ${seed} (replay with PATCHBAY_RELIABILITY_SEED=${RELIABILITY.seed})`);
+      const database = await kind.create();
+      const ca = await createDevCa();
+      const caFile = `${database.dataDir}/connector-ca.pem`;
+      writeFileSync(caFile, ca.caCert);
+      let receiver: Receiver | undefined;
+      let connector: NotifyConnector | undefined;
+      let platform: Platform | undefined;
+      let store: Store | undefined;
+      let load: Load | undefined;
+      try {
+        receiver = await startReceiver();
+        connector = await startNotifyConnector(ca);
+        platform = await startPlatform(platformEnv(database, caFile));
+        store = await openStore(database.location);
+        const world = await buildWorld(
+          platform,
+          store,
+          receiver,
+          {
+            companies: [{ connector }, { connector }, { connector }],
+            apps: [
+              { subscriptions: [{ path: '/a/all', filter: '.*' }, { path: '/a/approved', filter: 'statusChange\\.APPROVED' }], companies: [0, 1] },
+              { subscriptions: [{ path: '/b/all', filter: '.*' }], companies: [0, 2] },
+            ],
+          },
+          random,
+        );
+        load = startLoad(world, { random });
+        const running = load;
+        const live = platform;
+        const moments = { plain: 0, deliveriesHeld: 0, notificationHeld: 0 };
+        const explain = () => `${running.acked()} acknowledged; failures: ${running.failures.slice(0, 3).join(' | ')}; exits: ${live.unexpectedExits.join(' | ')}\n${live.output(2_000)}`;
+
+        for (let kill = 1; kill <= RELIABILITY.killsPerStore; kill++) {
+          // A random moment: after some work since the (re)start, and a random pause.
+          const since = running.acked();
+          const work = between(random, 5, 40);
+          const earliest = Date.now() + between(random, 200, 3_000);
+          await waitUntil(() => (running.acked() - since >= work && Date.now() >= earliest) || running.failures.length > 0 || live.unexpectedExits.length > 0, explain, { timeoutMs: 180_000 });
+          assert.deepEqual(running.failures, [], 'the load behaved before the kill');
+          assert.deepEqual(live.unexpectedExits, [], 'the platform did not crash by itself');
+          // A third of the kills come while the receiver holds deliveries open, a third while the
+          // connector holds a notification open (when one comes within a few seconds).
+          const moment = random();
+          if (moment < 1 / 3) {
+            const before = receiver.received.length;
+            world.receiverBehaviour = () => HOLD_DELIVERY;
+            const held = await heldWithin(() => receiver!.received.slice(before).some((r) => r.open), 3_000);
+            if (held) moments.deliveriesHeld++;
+            else moments.plain++;
+          } else if (moment < 2 / 3) {
+            const before = connector.posts.length;
+            world.notificationAnswer = () => HOLD_NOTIFICATION;
+            const held = await heldWithin(() => connector!.posts.slice(before).some((p) => p.held), 3_000);
+            if (held) moments.notificationHeld++;
+            else moments.plain++;
+          } else {
+            moments.plain++;
+          }
+          await live.kill();
+          world.receiverBehaviour = world.healthyReceiver;
+          world.notificationAnswer = world.healthyNotificationAnswer;
+          await live.start();
+        }
+        await running.stop();
+        await waitForDrain(world, store);
+        const figures = await checkConsistency(world, running, store);
+        assert.deepEqual(live.unexpectedExits, [], 'the platform never crashed by itself');
+        assert.equal(running.serverErrors(), 0, 'no call was answered with a 5xx');
+        t.diagnostic(`kills survived: ${RELIABILITY.killsPerStore} (plain ${moments.plain}, deliveries held ${moments.deliveriesHeld}, notification held ${moments.notificationHeld}); ${describeFigures(figures)}`);
+      } finally {
+        await load?.stop();
+        await platform?.stop();
+        await store?.close();
+        await receiver?.close();
+        await connector?.close();
+        await database.drop();
+      }
+    });
+  });
+}
+
+/** Waits up to `ms` for `condition`; whether it came. */
+async function heldWithin(condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return condition();
+}
