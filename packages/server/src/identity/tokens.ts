@@ -9,6 +9,9 @@ import type { KeyRing } from './signing-keys.ts';
 /** Access tokens live one hour, as Concur's do. */
 export const ACCESS_TOKEN_SECONDS = 3_600;
 
+/** How many verified tokens are remembered; the oldest is forgotten first. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /** The three kinds of principal a token can stand for. */
 export type TokenType = 'app' | 'company' | 'user';
 
@@ -49,6 +52,8 @@ export interface TokenIssuer {
 
 /** Creates the issuer; `issuer` is patchbay's public URL (the `iss` claim and the `geolocation`). */
 export function createTokenIssuer(keys: KeyRing, issuer: string): TokenIssuer {
+  /** Tokens already verified, by their exact text: a client sends the same token on every call. */
+  const verified = new Map<string, { token: VerifiedToken; kid: string }>();
   const subjectOf = (claims: TokenClaims): string => claims.userId ?? claims.companyId ?? claims.appId;
 
   async function sign(payload: JWTPayload, subject: string, audience: string): Promise<string> {
@@ -94,13 +99,22 @@ export function createTokenIssuer(keys: KeyRing, issuer: string): TokenIssuer {
       );
     },
     async verify(jwt) {
+      const remembered = verified.get(jwt);
+      if (remembered) {
+        // The signature and the claims were checked before; what can change since is the clock and
+        // whether the signing key still verifies.
+        if (remembered.token.expiresAt > Date.now() / 1000 && (await keys.verificationKey(remembered.kid))) return remembered.token;
+        verified.delete(jwt);
+      }
       let payload: JWTPayload;
+      let kid = '';
       try {
         ({ payload } = await jwtVerify(
           jwt,
           async (header): Promise<KeyObject> => {
             const key = header.kid ? await keys.verificationKey(header.kid) : null;
             if (!key) throw new TokenRejected('The token was not signed by a key of this patchbay.');
+            kid = header.kid!;
             return key;
           },
           { issuer, audience: '*', algorithms: ['RS256'], requiredClaims: ['exp', 'iat', 'sub', 'jti'] },
@@ -120,7 +134,7 @@ export function createTokenIssuer(keys: KeyRing, issuer: string): TokenIssuer {
       }
       const company = payload['concur.company'];
       const connectedAt = payload['patchbay.connectedAt'];
-      return {
+      const token: VerifiedToken = {
         type,
         appId,
         scopes: scopes as string[],
@@ -131,6 +145,11 @@ export function createTokenIssuer(keys: KeyRing, issuer: string): TokenIssuer {
         issuedAt: payload.iat!,
         expiresAt: payload.exp!,
       };
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+      // Frozen: every later call with this token gets the same object.
+      Object.freeze(token.scopes);
+      verified.set(jwt, { token: Object.freeze(token), kid });
+      return token;
     },
   };
 }

@@ -139,6 +139,18 @@ for (const { kind, skip } of await storeSuites()) {
       assertInvalidToken(await callProtected(server.url, server.companyId, await sign(await userClaims(), foreignKey, { iat: -7200, nbf: -7200, exp: -3600 })));
     });
 
+    test('a token that worked expires on time although it was verified before', async () => {
+      // exp is in whole seconds: two seconds ahead leaves at least one in which the token is valid.
+      const shortLived = await sign(await userClaims(), realKey, { exp: 2 });
+      assert.equal((await callProtected(server.url, server.companyId, shortLived)).status, 200);
+      assert.equal((await callProtected(server.url, server.companyId, shortLived)).status, 200, 'a second call with the same token');
+      const expiry = decode(shortLived).payload.exp! * 1000;
+      await new Promise((resolve) => setTimeout(resolve, expiry - Date.now() + 50));
+      const expired = await callProtected(server.url, server.companyId, shortLived);
+      assertInvalidToken(expired);
+      assert.match(expired.body.errors[0].errorMessage, /expired/);
+    });
+
     test('a token not yet valid (nbf in the future), of another issuer, or of another audience: 401', async () => {
       assertInvalidToken(await callProtected(server.url, server.companyId, await sign(await userClaims(), realKey, { nbf: 1800 })));
       assertInvalidToken(await callProtected(server.url, server.companyId, await sign({ ...(await userClaims()), iss: 'https://us2.api.concursolutions.com' }, realKey)));

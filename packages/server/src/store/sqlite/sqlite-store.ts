@@ -109,7 +109,6 @@ function groupCommit(db: Kysely<Database>): <T>(work: (trx: Transaction<Database
   }
 
   async function drain(): Promise<void> {
-    writing = true;
     try {
       while (queue.length > 0) {
         const group = queue.slice(0, MAX_GROUP);
@@ -124,7 +123,12 @@ function groupCommit(db: Kysely<Database>): <T>(work: (trx: Transaction<Database
   return <T>(work: (trx: Transaction<Database>) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
       queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!writing) void drain();
+      // Writing starts after the current round of I/O callbacks, not at once: the other HTTP requests
+      // read in the same round queue their transactions first and share this COMMIT.
+      if (!writing) {
+        writing = true;
+        setImmediate(() => void drain());
+      }
     });
 }
 
