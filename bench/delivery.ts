@@ -34,7 +34,7 @@
  *
  * Environment: BENCH_DURATION_MS (default 3000 per window, after 500 ms of warm-up),
  * BENCH_CONCURRENCY (closed-loop connections, default 16), BENCH_DELIVERY_CONCURRENCY (patchbay's
- * PATCHBAY_DELIVERY_CONCURRENCY, default 64 as in production), BENCH_PACED_RATE (default 1000),
+ * PATCHBAY_DELIVERY_CONCURRENCY, default 256 as in production), BENCH_PACED_RATE (default 1000),
  * BENCH_FANOUTS (default "0,1,10"; fan-out 0, no subscriptions, is a closed loop of transitions alone:
  * the ceiling the transition path sets, and its CPU cost), BENCH_MODES (default "bare,backlog,closed,paced"),
  * BENCH_BACKLOG_DELIVERIES (default 4000), BENCH_SERVER_LOG_LEVEL (default silent),
@@ -82,7 +82,7 @@ import { commitText, describeCommit, describeMachine, latencyOf, round, writeRes
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
 const WARMUP_MS = 500;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const DELIVERY_CONCURRENCY = Number(process.env.BENCH_DELIVERY_CONCURRENCY ?? 64);
+const DELIVERY_CONCURRENCY = Number(process.env.BENCH_DELIVERY_CONCURRENCY ?? 256);
 const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 1_000);
 const FANOUTS = (process.env.BENCH_FANOUTS ?? '0,1,10').split(',').map(Number);
 const MODES = (process.env.BENCH_MODES ?? 'bare,backlog,closed,paced').split(',');

@@ -30,7 +30,7 @@
  * sampled signature must verify.
  *
  * Environment: BENCH_DURATION_MS (default 3000 per window, after 500 ms of warm-up), BENCH_CONCURRENCY
- * (default 16), BENCH_DELIVERY_CONCURRENCY (each instance's PATCHBAY_DELIVERY_CONCURRENCY, default 64),
+ * (default 16), BENCH_DELIVERY_CONCURRENCY (each instance's PATCHBAY_DELIVERY_CONCURRENCY, default 256),
  * BENCH_INSTANCES (default "1,2"), BENCH_FANOUTS (default "0,1,10"), BENCH_MODES (default
  * "raw,bare,backlog,closed,paced"), BENCH_BACKLOG_DELIVERIES (default 4000), BENCH_PACED_RATE,
  * BENCH_CLOSED_LOOP_BUDGET (drafts set aside per closed-loop run, in events/s, default 1000),
@@ -61,7 +61,7 @@ import { commitText, describeCommit, describeMachine, latencyOf, round, writeRes
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
 const WARMUP_MS = 500;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const DELIVERY_CONCURRENCY = Number(process.env.BENCH_DELIVERY_CONCURRENCY ?? 64);
+const DELIVERY_CONCURRENCY = Number(process.env.BENCH_DELIVERY_CONCURRENCY ?? 256);
 const INSTANCES = (process.env.BENCH_INSTANCES ?? '1,2').split(',').map(Number);
 const FANOUTS = (process.env.BENCH_FANOUTS ?? '0,1,10').split(',').map(Number);
 const MODES = (process.env.BENCH_MODES ?? 'raw,bare,backlog,closed,paced').split(',');

@@ -78,7 +78,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'logLevel', flag: '--log-level', env: 'PATCHBAY_LOG_LEVEL', kind: 'choice', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], defaultText: 'info', help: 'Structured (JSON) log level.' },
   { key: 'shutdownTimeoutMs', flag: '--shutdown-timeout-ms', env: 'PATCHBAY_SHUTDOWN_TIMEOUT_MS', kind: 'integer', defaultText: '10000', help: 'On SIGTERM/SIGINT, how long in-flight work may take before the process exits anyway.' },
   { key: 'deliveryTimeoutMs', flag: '--delivery-timeout-ms', env: 'PATCHBAY_DELIVERY_TIMEOUT_MS', kind: 'integer', defaultText: '60000', help: 'How long a webhook has to acknowledge an event (ESS allows 60 s); slower answers are retried.' },
-  { key: 'deliveryConcurrency', flag: '--delivery-concurrency', env: 'PATCHBAY_DELIVERY_CONCURRENCY', kind: 'integer', defaultText: '64', help: 'Webhook deliveries in flight at once per patchbay instance (a quarter of them at most to one subscription).' },
+  { key: 'deliveryConcurrency', flag: '--delivery-concurrency', env: 'PATCHBAY_DELIVERY_CONCURRENCY', kind: 'integer', defaultText: '256', help: 'Webhook deliveries in flight at once per patchbay instance (a quarter of them at most to one subscription).' },
   { key: 'allowHttpWebhooks', flag: '--allow-http-webhooks', env: 'PATCHBAY_ALLOW_HTTP_WEBHOOKS', kind: 'boolean', defaultText: 'false (true with --demo)', help: 'Accept http:// webhook endpoints (local development only; ESS delivers over https).' },
   { key: 'webhookClientCertFile', flag: '--webhook-client-cert-file', env: 'PATCHBAY_WEBHOOK_CLIENT_CERT_FILE', kind: 'string', defaultText: '(none)', help: 'PEM client certificate presented to webhooks (mutual TLS, as Concur does). Needs --webhook-client-key-file.' },
   { key: 'webhookClientKeyFile', flag: '--webhook-client-key-file', env: 'PATCHBAY_WEBHOOK_CLIENT_KEY_FILE', kind: 'string', defaultText: '(none)', help: 'PEM private key of the webhook client certificate.' },
@@ -162,7 +162,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const shutdownTimeoutMs = positive(raw, 'shutdownTimeoutMs', get('shutdownTimeoutMs', 10_000));
 
   const deliveryTimeoutMs = positive(raw, 'deliveryTimeoutMs', get('deliveryTimeoutMs', 60_000));
-  const deliveryConcurrency = positive(raw, 'deliveryConcurrency', get('deliveryConcurrency', 64));
+  const deliveryConcurrency = positive(raw, 'deliveryConcurrency', get('deliveryConcurrency', 256));
   const allowHttpWebhooks = get('allowHttpWebhooks', demo);
   const webhookClientCertFile = raw.has('webhookClientCertFile') ? path.resolve(cwd, get('webhookClientCertFile', '')) : null;
   const webhookClientKeyFile = raw.has('webhookClientKeyFile') ? path.resolve(cwd, get('webhookClientKeyFile', '')) : null;
