@@ -13,32 +13,17 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { storeSuites, type TestDatabase } from '../support/stores.ts';
-import { createDevCa } from '../support/tls-fixture.ts';
+import { storeSuites } from '../support/stores.ts';
 import { killChildren } from '../support/patchbay-child.ts';
 import { HANG as HOLD_DELIVERY, startReceiver, waitUntil, type Receiver } from '../support/ess-fixtures.ts';
 import { HANG as HOLD_NOTIFICATION, startNotifyConnector, type NotifyConnector } from '../callouts/notification-fixtures.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
-import { startPlatform, type Platform } from './platform-process.ts';
-import { buildWorld, checkConsistency, describeFigures, startLoad, waitForDrain, type Load } from './mixed-load.ts';
+import { connectorCa, platformSettings, startPlatform, type Platform } from './platform-process.ts';
+import { buildWorld, checkConsistency, describeFigures, startLoad, threeCompanyWorld, waitForDrain, type Load } from './mixed-load.ts';
 import { RELIABILITY, between, seededRandom } from './reliability-settings.ts';
 
 after(killChildren);
 
-/** The platform's settings: short deadlines so that a dead process's leases (PostgreSQL) run out soon. */
-function platformEnv(database: TestDatabase, caFile: string): Record<string, string> {
-  return {
-    PATCHBAY_DATA_DIR: database.dataDir,
-    ...(database.location.kind === 'postgres' ? { PATCHBAY_DATABASE_URL: database.location.url } : {}),
-    PATCHBAY_EXTRA_CA_FILE: caFile,
-    PATCHBAY_DELIVERY_TIMEOUT_MS: '2000',
-    PATCHBAY_NOTIFICATION_TIMEOUT_MS: '2000',
-    PATCHBAY_NOTIFICATION_RETRY_BASE_MS: '100',
-    // Every notification must end delivered: never FAILED here.
-    PATCHBAY_NOTIFICATION_MAX_ATTEMPTS: '100000',
-  };
-}
 
 for (const [storeIndex, { kind, skip }] of (await storeSuites()).entries()) {
   describe(`reliability: crash consistency [${kind.name}]`, { skip }, () => {
@@ -47,9 +32,7 @@ for (const [storeIndex, { kind, skip }] of (await storeSuites()).entries()) {
       const random = seededRandom(seed);
       t.diagnostic(`seed ${seed} (replay with PATCHBAY_RELIABILITY_SEED=${RELIABILITY.seed})`);
       const database = await kind.create();
-      const ca = await createDevCa();
-      const caFile = `${database.dataDir}/connector-ca.pem`;
-      writeFileSync(caFile, ca.caCert);
+      const { ca, caFile } = await connectorCa(database.dataDir);
       let receiver: Receiver | undefined;
       let connector: NotifyConnector | undefined;
       let platform: Platform | undefined;
@@ -58,21 +41,9 @@ for (const [storeIndex, { kind, skip }] of (await storeSuites()).entries()) {
       try {
         receiver = await startReceiver();
         connector = await startNotifyConnector(ca);
-        platform = await startPlatform(platformEnv(database, caFile));
+        platform = await startPlatform(platformSettings(database, caFile, 2_000));
         store = await openStore(database.location);
-        const world = await buildWorld(
-          platform,
-          store,
-          receiver,
-          {
-            companies: [{ connector }, { connector }, { connector }],
-            apps: [
-              { subscriptions: [{ path: '/a/all', filter: '.*' }, { path: '/a/approved', filter: 'statusChange\\.APPROVED' }], companies: [0, 1] },
-              { subscriptions: [{ path: '/b/all', filter: '.*' }], companies: [0, 2] },
-            ],
-          },
-          random,
-        );
+        const world = await buildWorld(platform, store, receiver, threeCompanyWorld(connector), random);
         load = startLoad(world, { random });
         const running = load;
         const live = platform;

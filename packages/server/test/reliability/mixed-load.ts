@@ -89,6 +89,20 @@ export interface WorldSpec {
   travelersPerCompany?: number;
 }
 
+/**
+ * The world most tests run: three companies on one connector, and two applications whose three
+ * subscriptions (two catch-alls and one on approvals) overlap on the first company.
+ */
+export function threeCompanyWorld(connector: NotifyConnector): WorldSpec {
+  return {
+    companies: [{ connector }, { connector }, { connector }],
+    apps: [
+      { subscriptions: [{ path: '/a/all', filter: '.*' }, { path: '/a/approved', filter: 'statusChange\\.APPROVED' }], companies: [0, 1] },
+      { subscriptions: [{ path: '/b/all', filter: '.*' }], companies: [0, 2] },
+    ],
+  };
+}
+
 /** A company of the world, with the people and tokens the lanes use. */
 export interface WorldCompany {
   index: number;

@@ -14,15 +14,13 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { storeSuites } from '../support/stores.ts';
-import { createDevCa } from '../support/tls-fixture.ts';
 import { killChildren } from '../support/patchbay-child.ts';
 import { GARBAGE, HANG, RESET, answer, drip, slowAnswer, startReceiver, waitUntil, type Behaviour, type Receiver } from '../support/ess-fixtures.ts';
 import { HANG as NO_ANSWER, startNotifyConnector, type NotifyConnector } from '../callouts/notification-fixtures.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
-import { startPlatform, type Platform } from './platform-process.ts';
+import { connectorCa, platformSettings, startPlatform, type Platform } from './platform-process.ts';
 import { buildWorld, checkConsistency, describeFigures, startLoad, waitForDrain, type Load, type World } from './mixed-load.ts';
 import { startTcpGate, type GateMode, type TcpGate } from './tcp-gate.ts';
 import { FULL, RELIABILITY, seededRandom, sleep } from './reliability-settings.ts';
@@ -73,9 +71,7 @@ for (const [storeIndex, { kind, skip }] of (await storeSuites()).entries()) {
       const random = seededRandom(seed);
       t.diagnostic(`seed ${seed} (replay with PATCHBAY_RELIABILITY_SEED=${RELIABILITY.seed})`);
       const database = await kind.create();
-      const ca = await createDevCa();
-      const caFile = `${database.dataDir}/connector-ca.pem`;
-      writeFileSync(caFile, ca.caCert);
+      const { ca, caFile } = await connectorCa(database.dataDir);
       let receiver: Receiver | undefined;
       let healthyConnector: NotifyConnector | undefined;
       let victimConnector: NotifyConnector | undefined;
@@ -91,13 +87,7 @@ for (const [storeIndex, { kind, skip }] of (await storeSuites()).entries()) {
         receiverGate = await startTcpGate(Number(new URL(receiver.base).port));
         connectorGate = await startTcpGate(victimConnector.fake.port);
         platform = await startPlatform({
-          PATCHBAY_DATA_DIR: database.dataDir,
-          ...(database.location.kind === 'postgres' ? { PATCHBAY_DATABASE_URL: database.location.url } : {}),
-          PATCHBAY_EXTRA_CA_FILE: caFile,
-          PATCHBAY_DELIVERY_TIMEOUT_MS: '1500',
-          PATCHBAY_NOTIFICATION_TIMEOUT_MS: '1500',
-          PATCHBAY_NOTIFICATION_RETRY_BASE_MS: '100',
-          PATCHBAY_NOTIFICATION_MAX_ATTEMPTS: '100000',
+          ...platformSettings(database, caFile, 1_500),
           // Backoffs (at most an hour of delivery clock) stay under 4 s of real time in the short run, 18 s
           // in the long one, while the 72-hour retention (4.3 and 21.6 minutes) outlasts the test.
           PATCHBAY_CLOCK_SPEED: FULL ? '200' : '1000',

@@ -4,9 +4,41 @@
  * issuer is the public URL) stay valid and the load can carry on. `ready()` is what the load waits on
  * between calls; an exit nobody asked for is recorded, so a crash of the platform fails the test.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { exited, startPatchbayChild, type PatchbayChild } from '../support/patchbay-child.ts';
 import { freePort } from '../support/server.ts';
+import { createDevCa, type DevCa } from '../support/tls-fixture.ts';
+import type { StoreLocation } from '../../src/store/store.ts';
+
+/**
+ * A development CA for the tests' connectors, its certificate written into `dataDir` for the platform
+ * to trust.
+ */
+export async function connectorCa(dataDir: string): Promise<{ ca: DevCa; caFile: string }> {
+  const ca = await createDevCa();
+  const caFile = path.join(dataDir, 'connector-ca.pem');
+  writeFileSync(caFile, ca.caCert);
+  return { ca, caFile };
+}
+
+/**
+ * The settings every reliability platform starts with: its data directory and database, trust in the
+ * connectors' CA, webhook and notification deadlines of `timeoutMs` (short, so that a dead process's
+ * leases run out soon), quick notification retries, and no notification ever ending FAILED (every one
+ * must arrive).
+ */
+export function platformSettings(database: { dataDir: string; location: StoreLocation }, caFile: string, timeoutMs: number): Record<string, string> {
+  return {
+    PATCHBAY_DATA_DIR: database.dataDir,
+    ...(database.location.kind === 'postgres' ? { PATCHBAY_DATABASE_URL: database.location.url } : {}),
+    PATCHBAY_EXTRA_CA_FILE: caFile,
+    PATCHBAY_DELIVERY_TIMEOUT_MS: String(timeoutMs),
+    PATCHBAY_NOTIFICATION_TIMEOUT_MS: String(timeoutMs),
+    PATCHBAY_NOTIFICATION_RETRY_BASE_MS: '100',
+    PATCHBAY_NOTIFICATION_MAX_ATTEMPTS: '100000',
+  };
+}
 
 /** A patchbay child that can be killed and started again. */
 export interface Platform {

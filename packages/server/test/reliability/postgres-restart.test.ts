@@ -11,18 +11,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { createDevCa } from '../support/tls-fixture.ts';
 import { killChildren } from '../support/patchbay-child.ts';
 import { startReceiver, userToken, waitUntil, type Receiver } from '../support/ess-fixtures.ts';
 import { startNotifyConnector, type NotifyConnector } from '../callouts/notification-fixtures.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
 import { DEMO } from '../../src/demo.ts';
-import { startPlatform, type Platform } from './platform-process.ts';
-import { buildWorld, checkConsistency, describeFigures, startLoad, waitForDrain, type Load } from './mixed-load.ts';
+import { connectorCa, platformSettings, startPlatform, type Platform } from './platform-process.ts';
+import { buildWorld, checkConsistency, describeFigures, startLoad, threeCompanyWorld, waitForDrain, type Load } from './mixed-load.ts';
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
 import { RELIABILITY, between, seededRandom, sleep } from './reliability-settings.ts';
 
@@ -135,34 +134,12 @@ describe('reliability: PostgreSQL restarted under load', { skip: unavailable ?? 
     let load: Load | undefined;
     let watcher: ReturnType<typeof watchHealth> | undefined;
     try {
-      const ca = await createDevCa();
-      const caFile = path.join(database.dataDir, 'connector-ca.pem');
-      writeFileSync(caFile, ca.caCert);
+      const { ca, caFile } = await connectorCa(database.dataDir);
       receiver = await startReceiver();
       connector = await startNotifyConnector(ca);
-      platform = await startPlatform({
-        PATCHBAY_DATA_DIR: database.dataDir,
-        PATCHBAY_DATABASE_URL: database.url,
-        PATCHBAY_EXTRA_CA_FILE: caFile,
-        PATCHBAY_DELIVERY_TIMEOUT_MS: '2000',
-        PATCHBAY_NOTIFICATION_TIMEOUT_MS: '2000',
-        PATCHBAY_NOTIFICATION_RETRY_BASE_MS: '100',
-        PATCHBAY_NOTIFICATION_MAX_ATTEMPTS: '100000',
-      });
+      platform = await startPlatform(platformSettings({ dataDir: database.dataDir, location: { kind: 'postgres', url: database.url } }, caFile, 2_000));
       store = await openStore({ kind: 'postgres', url: database.url });
-      const world = await buildWorld(
-        platform,
-        store,
-        receiver,
-        {
-          companies: [{ connector }, { connector }, { connector }],
-          apps: [
-            { subscriptions: [{ path: '/a/all', filter: '.*' }, { path: '/a/approved', filter: 'statusChange\\.APPROVED' }], companies: [0, 1] },
-            { subscriptions: [{ path: '/b/all', filter: '.*' }], companies: [0, 2] },
-          ],
-        },
-        random,
-      );
+      const world = await buildWorld(platform, store, receiver, threeCompanyWorld(connector), random);
       // The test's own connections stay out of the way of the restarts.
       await store.close();
       store = undefined;

@@ -10,15 +10,13 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { storeSuites } from '../support/stores.ts';
-import { createDevCa } from '../support/tls-fixture.ts';
 import { killChildren } from '../support/patchbay-child.ts';
 import { startReceiver, type Receiver } from '../support/ess-fixtures.ts';
 import { startNotifyConnector, type NotifyConnector } from '../callouts/notification-fixtures.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
-import { processFigures, startPlatform, type Platform } from './platform-process.ts';
-import { buildWorld, checkConsistency, describeFigures, queueDepths, startLoad, waitForDrain, type Load } from './mixed-load.ts';
+import { connectorCa, platformSettings, processFigures, startPlatform, type Platform } from './platform-process.ts';
+import { buildWorld, checkConsistency, describeFigures, queueDepths, startLoad, threeCompanyWorld, waitForDrain, type Load } from './mixed-load.ts';
 import { RELIABILITY, seededRandom, sleep } from './reliability-settings.ts';
 
 after(killChildren);
@@ -54,9 +52,7 @@ describe('reliability: soak', { concurrency: suites.length }, () => {
       const random = seededRandom(seed);
       t.diagnostic(`seed ${seed} (replay with PATCHBAY_RELIABILITY_SEED=${RELIABILITY.seed})`);
       const database = await kind.create();
-      const ca = await createDevCa();
-      const caFile = `${database.dataDir}/connector-ca.pem`;
-      writeFileSync(caFile, ca.caCert);
+      const { ca, caFile } = await connectorCa(database.dataDir);
       let receiver: Receiver | undefined;
       let connector: NotifyConnector | undefined;
       let platform: Platform | undefined;
@@ -65,29 +61,9 @@ describe('reliability: soak', { concurrency: suites.length }, () => {
       try {
         receiver = await startReceiver();
         connector = await startNotifyConnector(ca);
-        platform = await startPlatform({
-          PATCHBAY_DATA_DIR: database.dataDir,
-          ...(database.location.kind === 'postgres' ? { PATCHBAY_DATABASE_URL: database.location.url } : {}),
-          PATCHBAY_EXTRA_CA_FILE: caFile,
-          PATCHBAY_DELIVERY_TIMEOUT_MS: '5000',
-          PATCHBAY_NOTIFICATION_TIMEOUT_MS: '5000',
-          PATCHBAY_NOTIFICATION_RETRY_BASE_MS: '100',
-          PATCHBAY_NOTIFICATION_MAX_ATTEMPTS: '100000',
-        });
+        platform = await startPlatform(platformSettings(database, caFile, 5_000));
         store = await openStore(database.location);
-        const world = await buildWorld(
-          platform,
-          store,
-          receiver,
-          {
-            companies: [{ connector }, { connector }, { connector }],
-            apps: [
-              { subscriptions: [{ path: '/a/all', filter: '.*' }, { path: '/a/approved', filter: 'statusChange\\.APPROVED' }], companies: [0, 1] },
-              { subscriptions: [{ path: '/b/all', filter: '.*' }], companies: [0, 2] },
-            ],
-          },
-          random,
-        );
+        const world = await buildWorld(platform, store, receiver, threeCompanyWorld(connector), random);
         const pid = platform.pid()!;
         const seconds = RELIABILITY.soakSeconds;
         const everyMs = Math.max(2_000, Math.round((seconds * 1000) / 40));
