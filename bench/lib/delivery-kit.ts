@@ -2,7 +2,8 @@
  * What the ESS delivery benchmarks share (`bench/delivery.ts` on SQLite, `bench/postgres-instances.ts` on
  * PostgreSQL with one and two instances): the demo's subscribing apps and subscriptions to the webhook
  * receiver, draft requests, Request v4 submits with a user token, waiting for the receiver to drain,
- * the analysis of what it received, a real event body for the bare POSTs, and the outbox check at the end.
+ * the analysis of what it received, a real event body for the bare POSTs, the open-loop (paced) submits,
+ * and the outbox check at the end.
  */
 import { constants, randomUUID, verify } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -16,6 +17,7 @@ import { createRequest } from '../../packages/server/src/requests/requests.ts';
 import { buildStatusChangeEvent, REQUEST_SCOPE, REQUEST_TOPIC } from '../../packages/server/src/requests/status-change-event.ts';
 import type { NodeChild } from './child-process.ts';
 import type { ReceivedDeliveries, ReceiverReady } from './webhook-receiver.ts';
+import { epochNow } from './stats.ts';
 
 /** The webhook receiver process (`bench/lib/webhook-receiver.ts`). */
 export type Receiver = NodeChild<ReceiverReady>;
@@ -197,4 +199,88 @@ export async function verifyOutbox(store: Store, receiver: Receiver, duplicates:
   if (!verified) throw new Error('the sampled delivery does not verify against any webhook signing key');
   const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM events`.execute(store.db);
   return `Outbox at the end: ${Number(rows[0]!.n).toLocaleString('en-US')} events, ${Number(delivered?.n ?? 0).toLocaleString('en-US')} deliveries, all DELIVERED, at most ${delivered?.maxAttempts ?? 0} attempt(s) each; ${duplicates} received twice; a sampled Concur-Signature verifies.`;
+}
+
+/** What a paced run of submits did. */
+export interface PacedRun {
+  /** Epoch ms of the first scheduled submit. */
+  begin: number;
+  /** The measurement window (epoch ms); it ends at the last answer when the run gave up. */
+  windowStart: number;
+  windowEnd: number;
+  answered: number;
+  transitionsInWindow: number;
+  /** When sending stopped because too many submits went unanswered, or null. */
+  gaveUpAt: number | null;
+  /** Each submit's scheduled send time, by its correlation id. */
+  scheduledAt: Map<string, number>;
+}
+
+/**
+ * Submits on a fixed schedule of `rate` per second whatever patchbay answers (open loop), `total` in all,
+ * through `send` (given the submit's index, request and correlation id). Gives up, so that an overloaded
+ * patchbay does not queue submits without end, once more than `rate × maxBacklogSeconds` are unanswered.
+ * The window starts `warmupMs` after the first submit and lasts `durationMs`.
+ */
+export async function pacedSubmits(options: {
+  rate: number;
+  total: number;
+  warmupMs: number;
+  durationMs: number;
+  maxBacklogSeconds: number;
+  takeRequest: () => string;
+  send: (index: number, requestId: string, correlationId: string) => Promise<void>;
+}): Promise<PacedRun> {
+  const { rate, total } = options;
+  const scheduledAt = new Map<string, number>();
+  let sent = 0;
+  let answered = 0;
+  let lastAnswerAt = 0;
+  let transitionsInWindow = 0;
+  let failure: unknown = null;
+  let gaveUpAt: number | null = null;
+  const outstanding = new Set<Promise<void>>();
+  const begin = epochNow() + 5;
+  const windowStart = begin + options.warmupMs;
+  let windowEnd = windowStart + options.durationMs;
+  while (sent < total && failure === null) {
+    const due = Math.min(total, Math.floor(((epochNow() - begin) * rate) / 1_000) + 1);
+    while (sent < due) {
+      const correlationId = randomUUID();
+      scheduledAt.set(correlationId, begin + (sent * 1_000) / rate);
+      const call = options.send(sent, options.takeRequest(), correlationId).then(
+        () => {
+          answered++;
+          const now = (lastAnswerAt = epochNow());
+          if (now >= windowStart && now < windowEnd) transitionsInWindow++;
+        },
+        (error: unknown) => {
+          failure = error;
+        },
+      );
+      sent++;
+      outstanding.add(call);
+      void call.finally(() => outstanding.delete(call));
+    }
+    if (sent - answered > rate * options.maxBacklogSeconds) {
+      gaveUpAt = epochNow();
+      break;
+    }
+    await sleep(1);
+  }
+  await Promise.all(outstanding);
+  if (failure !== null) throw failure;
+  // After giving up, the window ends with the last answer: until then patchbay was still loaded.
+  if (gaveUpAt !== null) windowEnd = Math.min(windowEnd, lastAnswerAt);
+  return { begin, windowStart, windowEnd, answered, transitionsInWindow, gaveUpAt, scheduledAt };
+}
+
+/** Why a paced run did not hold its rate, or null when it did (at least 95% of the rate answered). */
+export function pacedShortfall(run: PacedRun, rate: number, maxBacklogSeconds: number): string | null {
+  const seconds = Math.max(0.001, (run.windowEnd - run.windowStart) / 1_000);
+  if (run.gaveUpAt !== null) {
+    return `load not held: ${Math.round(rate * maxBacklogSeconds).toLocaleString('en-US')} submits unanswered ${((run.gaveUpAt - run.begin) / 1_000).toFixed(1)} s in, so sending stopped; window ${seconds.toFixed(1)} s`;
+  }
+  const transitionsPerSecond = run.transitionsInWindow / seconds;
+  return transitionsPerSecond >= 0.95 * rate ? null : `load not held: ${Math.round(transitionsPerSecond)} of ${rate} transitions/s answered`;
 }
