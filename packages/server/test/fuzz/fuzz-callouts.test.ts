@@ -19,7 +19,7 @@ import { createApplication } from '../../src/identity/applications.ts';
 import { createDevCa, startFakeConnector, type FakeConnector, type RecordedRequest } from '../support/tls-fixture.ts';
 import { storeSuites } from '../support/stores.ts';
 import { createFuzzWorld, type FuzzWorld } from './fuzz-world.ts';
-import { DataGuard, ENDPOINT_RUNS, assertHealthy, checkAnswer, fuzz, hostileString, jsonBodies, openApiOperations, fromSchema, reportTotal, send, specialString, toJson, type Body, type Schema } from './fuzz-support.ts';
+import { DataGuard, ENDPOINT_RUNS, shareOfRuns, assertHealthy, checkAnswer, fuzz, hostileString, jsonBodies, openApiOperations, fromSchema, reportTotal, send, specialString, toJson, type Body, type Schema } from './fuzz-support.ts';
 
 const USER = 'Fuzz-Connector-User';
 const PASSWORD = 'Fuzz-Connector-Passw0rd!';
@@ -95,7 +95,7 @@ for (const { kind, skip } of await storeSuites()) {
     let connectorId: string;
     /** The next answer of the connector to a callout (set by each run). */
     let next: ConnectorAnswer | undefined;
-    const runs = kind.name === 'postgres' ? Math.max(1, Math.ceil(ENDPOINT_RUNS / 8)) : ENDPOINT_RUNS;
+    const runs = kind.name === 'postgres' ? shareOfRuns(8) : ENDPOINT_RUNS;
     const company = () => `/api/companies/${world.server.companyId}`;
 
     /** The connector: the scripted answer, or a correct one built from the callout it got. */

@@ -15,13 +15,13 @@ import { storeSuites } from '../support/stores.ts';
 import { createFuzzWorld, type FuzzWorld } from './fuzz-world.ts';
 import { subscriptionBody } from './fuzz-bodies.ts';
 import { CATASTROPHIC_FILTERS, FILTER_BOUND_MS, FilterRunner, filterArb } from './fuzz-filters.ts';
-import { DataGuard, ENDPOINT_RUNS, assertHealthy, checkAnswer, fuzz, jsonBodies, reportTotal, send } from './fuzz-support.ts';
+import { DataGuard, ENDPOINT_RUNS, shareOfRuns, assertHealthy, checkAnswer, fuzz, jsonBodies, reportTotal, send } from './fuzz-support.ts';
 
 for (const { kind, skip } of await storeSuites()) {
   describe(`fuzz: Event Subscription Service [${kind.name}]`, { skip }, () => {
     let world: FuzzWorld;
     let guard: DataGuard;
-    const runs = kind.name === 'postgres' ? Math.max(1, Math.ceil(ENDPOINT_RUNS / 4)) : ENDPOINT_RUNS;
+    const runs = kind.name === 'postgres' ? shareOfRuns(4) : ENDPOINT_RUNS;
 
     before(async () => {
       world = await createFuzzWorld(await kind.create());

@@ -14,7 +14,7 @@ import { storeSuites } from '../support/stores.ts';
 import { REQUEST_V4 } from '../support/request-fixtures.ts';
 import { createFuzzWorld, type Caller, type FuzzWorld } from './fuzz-world.ts';
 import { ACTIONS, actionBody, expenseBody, requestBody } from './fuzz-bodies.ts';
-import { DataGuard, ENDPOINT_RUNS, WRONG_TYPES, assertHealthy, checkAnswer, edgeNumber, hostileString, jsonBodies, reportTotal, send, specialString, fuzz, sweep, toJson, type Body } from './fuzz-support.ts';
+import { DataGuard, ENDPOINT_RUNS, shareOfRuns, WRONG_TYPES, assertHealthy, checkAnswer, edgeNumber, hostileString, jsonBodies, reportTotal, send, specialString, fuzz, sweep, toJson, type Body } from './fuzz-support.ts';
 
 /** Query values of Request v4's parameters: valid ones, near-misses and hostile ones. */
 function queryValue(name: string, world: FuzzWorld): fc.Arbitrary<string> {
@@ -61,7 +61,7 @@ for (const { kind, skip } of await storeSuites()) {
   describe(`fuzz: Concur Request v4 [${kind.name}]`, { skip }, () => {
     let world: FuzzWorld;
     let guard: DataGuard;
-    const runs = kind.name === 'postgres' ? Math.max(1, Math.ceil(ENDPOINT_RUNS / 4)) : ENDPOINT_RUNS;
+    const runs = kind.name === 'postgres' ? shareOfRuns(4) : ENDPOINT_RUNS;
 
     before(async () => {
       world = await createFuzzWorld(await kind.create());

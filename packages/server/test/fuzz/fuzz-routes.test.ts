@@ -32,7 +32,7 @@ import {
   reportTotal,
   send,
   specialString,
-  sweepRuns,
+  shareOfRuns,
   type Body,
   type Route,
 } from './fuzz-support.ts';
@@ -106,7 +106,7 @@ for (const { kind, skip } of await storeSuites()) {
     // Runs per route of the body sweep: 25 on SQLite; on PostgreSQL (the same code over the other store,
     // where stored values meet stricter column types) 8, and only the body sweep.
     const postgres = kind.name === 'postgres';
-    const runs = sweepRuns(postgres ? 25 : 8);
+    const runs = shareOfRuns(postgres ? 25 : 8);
 
     before(async () => {
       world = await createFuzzWorld(await kind.create());

@@ -35,10 +35,10 @@ export const SEED = envInteger('PATCHBAY_FUZZ_SEED') ?? 0x5eed_c0de;
 export const ENDPOINT_RUNS = RUNS_OVERRIDE ?? 200;
 
 /**
- * Runs per route in the sweeps over every route: a fifth of an endpoint property's (40 by default, 4,000 with
- * PATCHBAY_FUZZ_RUNS=20000), since a sweep multiplies them by the number of routes.
+ * A `divisor`th of an endpoint property's runs, at least one: for properties whose runs cost more (on
+ * PostgreSQL, or in a sweep that multiplies them by the number of routes).
  */
-export function sweepRuns(divisor = 5): number {
+export function shareOfRuns(divisor: number): number {
   return Math.max(1, Math.ceil(ENDPOINT_RUNS / divisor));
 }
 

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { STORE_KINDS, storeSuites } from '../support/stores.ts';
 import { createFuzzWorld, type FuzzWorld } from './fuzz-world.ts';
-import { DataGuard, ENDPOINT_RUNS, assertHealthy, checkAnswer, fuzz, hostileString, reportTotal, send, specialString } from './fuzz-support.ts';
+import { DataGuard, ENDPOINT_RUNS, shareOfRuns, assertHealthy, checkAnswer, fuzz, hostileString, reportTotal, send, specialString } from './fuzz-support.ts';
 
 const PARAMS = ['grant_type', 'client_id', 'client_secret', 'username', 'password', 'credtype', 'scope', 'refresh_token', 'code', 'redirect_uri'];
 
@@ -132,7 +132,7 @@ for (const { kind, skip } of await storeSuites()) {
     });
 
     test('arbitrary form bodies: every grant mutated, parameters missing, repeated, unknown, huge, NUL; not forms at all', async (t) => {
-      await tokenProperty(t, world, guard, kind.name === 'postgres' ? Math.max(1, Math.ceil(ENDPOINT_RUNS / 8)) : ENDPOINT_RUNS);
+      await tokenProperty(t, world, guard, kind.name === 'postgres' ? shareOfRuns(8) : ENDPOINT_RUNS);
     });
 
     test('fuzz total', (t) => {
@@ -154,7 +154,7 @@ describe('fuzz: the token endpoint with the sign-in throttle on [sqlite]', () =>
   });
 
   test('arbitrary form bodies, with failures throttled: 429s in the OAuth2 error shape, nothing stored', async (t) => {
-    await tokenProperty(t, world, guard, Math.max(1, Math.ceil(ENDPOINT_RUNS / 8)));
+    await tokenProperty(t, world, guard, shareOfRuns(8));
   });
 
   test('fuzz total', (t) => {

@@ -20,17 +20,14 @@ import { HANG as HOLD_NOTIFICATION, startNotifyConnector, type NotifyConnector }
 import { openStore, type Store } from '../../src/store/store.ts';
 import { connectorCa, platformSettings, startPlatform, type Platform } from './platform-process.ts';
 import { buildWorld, checkConsistency, describeFigures, startLoad, threeCompanyWorld, waitForDrain, type Load } from './mixed-load.ts';
-import { RELIABILITY, between, seededRandom } from './reliability-settings.ts';
+import { RELIABILITY, between, testRandom } from './reliability-settings.ts';
 
 after(killChildren);
-
 
 for (const [storeIndex, { kind, skip }] of (await storeSuites()).entries()) {
   describe(`reliability: crash consistency [${kind.name}]`, { skip }, () => {
     test(`${RELIABILITY.killsPerStore} SIGKILLs at random moments during mixed load: every acknowledged transition has exactly one event, every event and notification arrives, nothing is half-written`, { timeout: 60 * 60_000 }, async (t) => {
-      const seed = RELIABILITY.seed + storeIndex;
-      const random = seededRandom(seed);
-      t.diagnostic(`seed ${seed} (replay with PATCHBAY_RELIABILITY_SEED=${RELIABILITY.seed})`);
+      const random = testRandom(t, storeIndex);
       const database = await kind.create();
       const { ca, caFile } = await connectorCa(database.dataDir);
       let receiver: Receiver | undefined;

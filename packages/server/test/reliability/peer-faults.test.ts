@@ -23,7 +23,7 @@ import { openStore, type Store } from '../../src/store/store.ts';
 import { connectorCa, platformSettings, startPlatform, type Platform } from './platform-process.ts';
 import { buildWorld, checkConsistency, describeFigures, startLoad, waitForDrain, type Load, type World } from './mixed-load.ts';
 import { startTcpGate, type GateMode, type TcpGate } from './tcp-gate.ts';
-import { FULL, RELIABILITY, seededRandom, sleep } from './reliability-settings.ts';
+import { FULL, RELIABILITY, testRandom, sleep } from './reliability-settings.ts';
 
 after(killChildren);
 
@@ -67,9 +67,7 @@ async function victimAttempts(store: Store, subscriptionId: string, companyId: s
 for (const [storeIndex, { kind, skip }] of (await storeSuites()).entries()) {
   describe(`reliability: peer faults [${kind.name}]`, { skip }, () => {
     test('one tenant\'s receiver and connector fail in every way: the other tenants are served throughout, and everything arrives once the peers recover, without a restart', { timeout: 60 * 60_000 }, async (t) => {
-      const seed = RELIABILITY.seed + 11 + storeIndex;
-      const random = seededRandom(seed);
-      t.diagnostic(`seed ${seed} (replay with PATCHBAY_RELIABILITY_SEED=${RELIABILITY.seed})`);
+      const random = testRandom(t, 11 + storeIndex);
       const database = await kind.create();
       const { ca, caFile } = await connectorCa(database.dataDir);
       let receiver: Receiver | undefined;

@@ -23,7 +23,7 @@ import { DEMO } from '../../src/demo.ts';
 import { connectorCa, platformSettings, startPlatform, type Platform } from './platform-process.ts';
 import { buildWorld, checkConsistency, describeFigures, startLoad, threeCompanyWorld, waitForDrain, type Load } from './mixed-load.ts';
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
-import { RELIABILITY, between, seededRandom, sleep } from './reliability-settings.ts';
+import { RELIABILITY, between, testRandom, sleep } from './reliability-settings.ts';
 
 after(killChildren);
 
@@ -123,9 +123,7 @@ describe('reliability: PostgreSQL restarted under load', { skip: unavailable ?? 
   });
 
   test(`${RELIABILITY.postgresRestarts} database restarts (-m fast, and -m immediate with an outage) during mixed load: patchbay reconnects by itself and loses nothing`, { timeout: 60 * 60_000 }, async (t) => {
-    const seed = RELIABILITY.seed + 7;
-    const random = seededRandom(seed);
-    t.diagnostic(`seed ${seed} (replay with PATCHBAY_RELIABILITY_SEED=${RELIABILITY.seed})`);
+    const random = testRandom(t, 7);
     const database = await freshDatabase();
     let receiver: Receiver | undefined;
     let connector: NotifyConnector | undefined;

@@ -33,7 +33,7 @@ export const RELIABILITY = {
 } as const;
 
 /** A small deterministic generator (mulberry32): the same seed gives the same choices. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -42,6 +42,16 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
+}
+
+/**
+ * The random source of one test: seeded with the run's seed plus `offset` (each test its own), and the
+ * seed printed so that a failure can be replayed.
+ */
+export function testRandom(t: { diagnostic(message: string): void }, offset: number): () => number {
+  const seed = RELIABILITY.seed + offset;
+  t.diagnostic(`seed ${seed} (replay with PATCHBAY_RELIABILITY_SEED=${RELIABILITY.seed})`);
+  return seededRandom(seed);
 }
 
 /** A whole number in [min, max] drawn from `random`. */

@@ -17,7 +17,7 @@ import { startNotifyConnector, type NotifyConnector } from '../callouts/notifica
 import { openStore, type Store } from '../../src/store/store.ts';
 import { connectorCa, platformSettings, processFigures, startPlatform, type Platform } from './platform-process.ts';
 import { buildWorld, checkConsistency, describeFigures, queueDepths, startLoad, threeCompanyWorld, waitForDrain, type Load } from './mixed-load.ts';
-import { RELIABILITY, seededRandom, sleep } from './reliability-settings.ts';
+import { RELIABILITY, testRandom, sleep } from './reliability-settings.ts';
 
 after(killChildren);
 
@@ -48,9 +48,7 @@ const suites = await storeSuites();
 describe('reliability: soak', { concurrency: suites.length }, () => {
   for (const [storeIndex, { kind, skip }] of suites.entries()) {
     test(`[${kind.name}] ${RELIABILITY.soakSeconds} s of paced mixed load: memory, file descriptors and queue depth stay bounded, and the queues drain`, { skip, timeout: (RELIABILITY.soakSeconds + 30 * 60) * 1000 }, async (t) => {
-      const seed = RELIABILITY.seed + 23 + storeIndex;
-      const random = seededRandom(seed);
-      t.diagnostic(`seed ${seed} (replay with PATCHBAY_RELIABILITY_SEED=${RELIABILITY.seed})`);
+      const random = testRandom(t, 23 + storeIndex);
       const database = await kind.create();
       const { ca, caFile } = await connectorCa(database.dataDir);
       let receiver: Receiver | undefined;
