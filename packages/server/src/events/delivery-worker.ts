@@ -12,6 +12,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { OutboundClient, OutboundResult } from '../connectors/outbound-client.ts';
 import type { Transaction } from 'kysely';
 import type { Database, DeliveryRow } from '../store/schema.ts';
+import { prepareQuery } from '../store/prepared-query.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import { createWakeSignal } from '../workers/wake-signal.ts';
@@ -33,7 +34,7 @@ const IDLE_POLL_MS = 250;
  * Finished deliveries are recorded together: one transaction (one fsync) per batch, written when the
  * batch has this many entries or this long after its first one.
  */
-const FLUSH_BATCH = 64;
+const FLUSH_BATCH = 128;
 const FLUSH_MS = 2;
 /** Signed events kept in memory, so an event's deliveries to several subscriptions sign and read it once. */
 const SIGNED_CACHE_SIZE = 2_048;
@@ -44,6 +45,20 @@ interface SignedEvent {
   signature: string;
   kid: string;
   correlationId: string;
+}
+
+/** A claimed delivery: what sending and recording it needs. */
+type ClaimedDelivery = Pick<DeliveryRow, 'id' | 'subscription_id' | 'event_seq' | 'attempts' | 'next_attempt_at' | 'published_at'>;
+
+/** How a delivery ends this round: its new state, and the attempt made (none when it was not sent). */
+interface Outcome {
+  status: DeliveryRow['status'];
+  attempts: number;
+  nextAttemptAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  completedAt: number | null;
+  attempt: { at: number; durationMs: number; status: number | null; error: string | null; excerpt: string } | null;
 }
 
 /** A write waiting for the next batch. */
@@ -176,23 +191,36 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     await flushing;
   }
 
+  // The statements run for every delivery, compiled once.
+  const recordOutcome = prepareQuery<[DeliveryRow['status'], number, number, number | null, string | null, number | null, number], unknown>(store.db, (slot) =>
+    store.db
+      .updateTable('deliveries')
+      .set({ status: slot(0), attempts: slot(1), next_attempt_at: slot(2), last_status: slot(3), last_error: slot(4), completed_at: slot(5), lease_owner: null, lease_expires_at: null })
+      .where('id', '=', slot(6))
+      .where('lease_owner', '=', owner),
+  );
+  const recordAttempt = prepareQuery<[number, number, number, number | null, string | null, string], unknown>(store.db, (slot) =>
+    store.db.insertInto('delivery_attempts').values({ delivery_id: slot(0), attempted_at: slot(1), duration_ms: slot(2), status_code: slot(3), error: slot(4), response_excerpt: slot(5) }),
+  );
+
   /**
    * Claims up to `free` due deliveries this worker may start now: at most `perSubscriptionLimit` in
    * flight per subscription. Candidates beyond a subscription's free slots are not leased at all, so
    * they stay claimable (by this or another instance) without being released. `full` tells whether
-   * more candidates may be waiting.
+   * more candidates may be waiting. Each claimed delivery comes with its subscription's endpoint
+   * (null when the subscription was deleted), read in the same transaction.
    */
-  async function claim(free: number): Promise<{ rows: DeliveryRow[]; full: boolean }> {
+  async function claim(free: number): Promise<{ claimed: Array<{ delivery: ClaimedDelivery; endpoint: string | null }>; full: boolean }> {
     const now = clock.now();
     const realNow = Date.now();
     const busy = [...perSubscription].filter(([, count]) => count >= perSubscriptionLimit).map(([id]) => id);
-    const partial = [...perSubscription].filter(([, count]) => count > 0 && count < perSubscriptionLimit).length;
-    // Room for the candidates of partly used subscriptions that will be skipped.
-    const limit = free + partial * perSubscriptionLimit;
+    // Candidates of a subscription that reaches its cap in this claim are skipped; when that leaves
+    // slots free, the loop claims again at once, with that subscription among the busy ones.
+    const limit = free;
     // Only the oldest pending delivery of each (subscription, request) is a candidate.
     let candidates = store.db
       .selectFrom('deliveries as d')
-      .select(['d.id', 'd.subscription_id'])
+      .select(['d.id', 'd.subscription_id', 'd.event_seq', 'd.attempts', 'd.next_attempt_at', 'd.published_at'])
       .where('d.status', '=', 'PENDING')
       .where('d.next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<', realNow)]))
@@ -218,25 +246,30 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       // Inside the transaction, so on PostgreSQL the candidate rows stay locked until they are leased.
       const found = await trx.executeQuery(query.compile());
       const counts = new Map(perSubscription);
-      const keep: number[] = [];
+      const keep: ClaimedDelivery[] = [];
       for (const candidate of found.rows) {
         if (keep.length >= free) break;
         const count = counts.get(candidate.subscription_id) ?? 0;
         if (count >= perSubscriptionLimit) continue;
         counts.set(candidate.subscription_id, count + 1);
-        keep.push(candidate.id);
+        keep.push(candidate);
       }
       const full = found.rows.length >= limit;
-      if (keep.length === 0) return { rows: [], full };
-      const rows = await trx
+      if (keep.length === 0) return { claimed: [], full };
+      // The candidates cannot have changed since they were read: SQLite has one writer, and
+      // PostgreSQL holds their row locks. (Repeating the status condition here would also lead SQLite to
+      // scan the pending deliveries by status instead of looking up these ids.)
+      await trx
         .updateTable('deliveries')
         .set({ lease_owner: owner, lease_expires_at: realNow + leaseMs })
-        .where('id', 'in', keep)
-        .where('status', '=', 'PENDING')
-        .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', realNow)]))
-        .returningAll()
+        .where('id', 'in', keep.map((delivery) => delivery.id))
         .execute();
-      return { rows, full };
+      const subscriptionIds = [...new Set(keep.map((delivery) => delivery.subscription_id))];
+      const endpoints = new Map<string, string>();
+      if (subscriptionIds.length > 0) {
+        for (const row of await trx.selectFrom('subscriptions').select(['id', 'endpoint']).where('id', 'in', subscriptionIds).execute()) endpoints.set(row.id, row.endpoint);
+      }
+      return { claimed: keep.map((delivery) => ({ delivery, endpoint: endpoints.get(delivery.subscription_id) ?? null })), full };
     });
   }
 
@@ -299,35 +332,30 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     return signed;
   }
 
-  async function finish(delivery: DeliveryRow, changes: Partial<Pick<DeliveryRow, 'status' | 'attempts' | 'next_attempt_at' | 'last_status' | 'last_error' | 'completed_at'>>, attempt: { at: number; durationMs: number; status: number | null; error: string | null; excerpt: string } | null): Promise<void> {
-    await enqueueWrite(async (trx) => {
-      await trx.updateTable('deliveries').set({ ...changes, lease_owner: null, lease_expires_at: null }).where('id', '=', delivery.id).where('lease_owner', '=', owner).execute();
-      if (attempt) {
-        await trx.insertInto('delivery_attempts').values({ delivery_id: delivery.id, attempted_at: attempt.at, duration_ms: attempt.durationMs, status_code: attempt.status, error: attempt.error, response_excerpt: attempt.excerpt }).execute();
-      }
+  /** Records how a delivery ended this round (in the next batch); releasing its lease. */
+  function finish(delivery: ClaimedDelivery, outcome: Outcome): Promise<void> {
+    return enqueueWrite(async (trx) => {
+      await recordOutcome.execute(trx, [outcome.status, outcome.attempts, outcome.nextAttemptAt, outcome.lastStatus, outcome.lastError, outcome.completedAt, delivery.id]);
+      const attempt = outcome.attempt;
+      if (attempt) await recordAttempt.execute(trx, [delivery.id, attempt.at, attempt.durationMs, attempt.status, attempt.error, attempt.excerpt]);
     });
   }
 
-  async function deliver(delivery: DeliveryRow): Promise<void> {
-    const subscription = await store.db.selectFrom('subscriptions').select(['endpoint']).where('id', '=', delivery.subscription_id).executeTakeFirst();
-    if (!subscription) {
-      await finish(delivery, { status: 'FAILED', last_error: 'The subscription was deleted.', completed_at: clock.now() }, null);
-      return;
-    }
+  /** Ends a delivery without sending it. */
+  function giveUp(delivery: ClaimedDelivery, status: 'FAILED' | 'EXPIRED', reason: string): Promise<void> {
+    return finish(delivery, { status, attempts: delivery.attempts, nextAttemptAt: delivery.next_attempt_at, lastStatus: null, lastError: reason, completedAt: clock.now(), attempt: null });
+  }
+
+  async function deliver(delivery: ClaimedDelivery, endpoint: string | null): Promise<void> {
+    if (endpoint === null) return giveUp(delivery, 'FAILED', 'The subscription was deleted.');
     // Events are published on the wall clock; retention runs on the delivery clock from that moment.
     const expiresAt = clock.at(delivery.published_at) + RETENTION_MS;
-    if (clock.now() >= expiresAt) {
-      await finish(delivery, { status: 'EXPIRED', last_error: 'Not delivered within 72 hours of publication.', completed_at: clock.now() }, null);
-      return;
-    }
+    if (clock.now() >= expiresAt) return giveUp(delivery, 'EXPIRED', 'Not delivered within 72 hours of publication.');
     const event = await signedEvent(delivery.event_seq);
-    if (!event) {
-      await finish(delivery, { status: 'FAILED', last_error: 'The event no longer exists.', completed_at: clock.now() }, null);
-      return;
-    }
+    if (!event) return giveUp(delivery, 'FAILED', 'The event no longer exists.');
     const at = clock.now();
     const result = await client.send({
-      url: subscription.endpoint,
+      url: endpoint,
       method: 'POST',
       headers: { 'content-type': 'application/json', 'concur-signature': event.signature, 'concur-correlationid': event.correlationId },
       body: event.body,
@@ -335,36 +363,23 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     const now = clock.now();
     const verdict = verdictFor(result, now);
     const attempts = delivery.attempts + 1;
-    const attempt = {
-      at,
-      durationMs: result.durationMs,
-      status: result.ok ? result.status : null,
-      error: result.ok ? null : `${result.failure}: ${result.message}`,
-      excerpt: result.ok ? result.body.subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8') : '',
-    };
     const lastStatus = result.ok ? result.status : null;
-    if (verdict.kind === 'delivered') {
-      await finish(delivery, { status: 'DELIVERED', attempts, last_status: lastStatus, last_error: null, completed_at: now }, attempt);
-    } else if (verdict.kind === 'failed') {
-      await finish(delivery, { status: 'FAILED', attempts, last_status: lastStatus, last_error: `The subscriber answered ${lastStatus}; ESS does not retry 4xx other than 401, 403 and 429.`, completed_at: now }, attempt);
-    } else {
-      // Retries go on until retention runs out: a wait that would pass it becomes one last attempt
-      // just before it.
-      const expired = now + 1 >= expiresAt;
-      const next = Math.min(now + (verdict.waitMs ?? backoffMs(attempts)), expiresAt - 1);
-      await finish(
-        delivery,
-        expired
-          ? { status: 'EXPIRED', attempts, last_status: lastStatus, last_error: attempt.error ?? `The subscriber answered ${lastStatus}.`, completed_at: now }
-          : { attempts, next_attempt_at: next, last_status: lastStatus, last_error: attempt.error ?? `The subscriber answered ${lastStatus}.` },
-        attempt,
-      );
-    }
+    const error = result.ok ? null : `${result.failure}: ${result.message}`;
+    const attempt = { at, durationMs: result.durationMs, status: lastStatus, error, excerpt: result.ok ? result.body.subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8') : '' };
+    const ended = (status: 'DELIVERED' | 'FAILED' | 'EXPIRED', lastError: string | null): Outcome => ({ status, attempts, nextAttemptAt: delivery.next_attempt_at, lastStatus, lastError, completedAt: now, attempt });
+    if (verdict.kind === 'delivered') return finish(delivery, ended('DELIVERED', null));
+    if (verdict.kind === 'failed') return finish(delivery, ended('FAILED', `The subscriber answered ${lastStatus}; ESS does not retry 4xx other than 401, 403 and 429.`));
+    // Retries go on until retention runs out: a wait that would pass it becomes one last attempt
+    // just before it.
+    const lastError = error ?? `The subscriber answered ${lastStatus}.`;
+    if (now + 1 >= expiresAt) return finish(delivery, ended('EXPIRED', lastError));
+    const next = Math.min(now + (verdict.waitMs ?? backoffMs(attempts)), expiresAt - 1);
+    return finish(delivery, { status: 'PENDING', attempts, nextAttemptAt: next, lastStatus, lastError, completedAt: null, attempt });
   }
 
-  function launch(delivery: DeliveryRow): void {
+  function launch(delivery: ClaimedDelivery, endpoint: string | null): void {
     perSubscription.set(delivery.subscription_id, (perSubscription.get(delivery.subscription_id) ?? 0) + 1);
-    const running = deliver(delivery)
+    const running = deliver(delivery, endpoint)
       .catch((error: unknown) => log.error({ err: error, deliveryId: delivery.id }, 'delivery failed; it will be claimed again when its lease expires'))
       .finally(() => {
         inFlight.delete(delivery.id);
@@ -373,9 +388,10 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
         if (left <= 0) perSubscription.delete(delivery.subscription_id);
         else perSubscription.set(delivery.subscription_id, left);
         // Claiming for every single completion would cost a transaction each: the loop is woken when
-        // half the slots are free, or when a subscription at its cap (whose deliveries were skipped)
-        // gets a slot back; otherwise it claims at the next poll.
-        if (!stopping && (inFlight.size < options.concurrency / 2 || before >= perSubscriptionLimit)) signal.wakeSoon();
+        // half the slots are free, or when a subscription (which may have been at its cap, its
+        // deliveries skipped) gets back to half of its slots; otherwise it claims at the next poll.
+        const half = Math.floor(perSubscriptionLimit / 2);
+        if (!stopping && (inFlight.size < options.concurrency / 2 || (before > half && left <= half))) signal.wakeSoon();
       });
     inFlight.set(delivery.id, running);
   }
@@ -401,14 +417,15 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       signal.reset();
       try {
         const free = options.concurrency - inFlight.size;
-        const claimed = free > 0 ? await claim(free) : { rows: [], full: false };
-        for (const delivery of claimed.rows) launch(delivery);
+        const claimed = free > 0 ? await claim(free) : { claimed: [], full: false };
+        for (const { delivery, endpoint } of claimed.claimed) launch(delivery, endpoint);
         if (Date.now() - lastCleanup > 60_000) {
           lastCleanup = Date.now();
           await cleanup();
         }
-        // More may be due right now: claim again while there are free slots.
-        if (claimed.rows.length > 0 && claimed.full && inFlight.size < options.concurrency) continue;
+        // More may be due right now: claim again while there are free slots. (This ends: a claim that
+        // keeps fewer than it read has filled a subscription, which the next claim leaves out.)
+        if (claimed.full && inFlight.size < options.concurrency) continue;
         if (signal.woken) continue;
         // With work in flight, a completion (or a commit) wakes the loop; otherwise it polls.
         await signal.sleep(inFlight.size > 0 ? IDLE_POLL_MS : await nextDueDelay());

@@ -10,6 +10,11 @@ import type { SecretBox } from '../security/secret-box.ts';
 import type { Store } from '../store/store.ts';
 
 const generateRsa = promisify(generateKeyPair);
+/**
+ * How long an `isPublished` answer is trusted (the delivery worker asks before every send): another
+ * instance may rotate keys meanwhile, and its retirement is seen here within this time.
+ */
+const PUBLISHED_ANSWER_TTL_MS = 5_000;
 
 /** A public webhook key as patchbay publishes it. */
 export interface PublishedKey {
@@ -40,6 +45,7 @@ export function signBody(privateKey: KeyObject, body: Buffer): string {
 /** Creates the signer over the store. */
 export function createWebhookSigner(store: Store, secrets: SecretBox): WebhookSigner {
   let current: { kid: string; privateKey: KeyObject } | null = null;
+  const publishedAnswers = new Map<string, { published: boolean; at: number }>();
 
   async function addKey(): Promise<string> {
     const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
@@ -54,6 +60,7 @@ export function createWebhookSigner(store: Store, secrets: SecretBox): WebhookSi
       await trx.updateTable('webhook_signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).where('kid', 'not in', keep.map((k) => k.kid)).execute();
     });
     current = null;
+    publishedAnswers.clear();
     return kid;
   }
 
@@ -95,8 +102,13 @@ export function createWebhookSigner(store: Store, secrets: SecretBox): WebhookSi
     },
     rotate: addKey,
     async isPublished(kid) {
+      const known = publishedAnswers.get(kid);
+      if (known && Date.now() - known.at < PUBLISHED_ANSWER_TTL_MS) return known.published;
       const row = await store.db.selectFrom('webhook_signing_keys').select('retired_at').where('kid', '=', kid).executeTakeFirst();
-      return row !== undefined && row.retired_at === null;
+      const published = row !== undefined && row.retired_at === null;
+      // Few keys ever exist; the map is cleared at every rotation here.
+      publishedAnswers.set(kid, { published, at: Date.now() });
+      return published;
     },
   };
 }
