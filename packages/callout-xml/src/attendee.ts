@@ -10,7 +10,7 @@
  */
 import { CalloutContractError, ContractViolation, charLength, failure, guard, quote } from './result.ts';
 import type { ParseFailure } from './result.ts';
-import { onlyChildren, optionalLeaf, positiveInteger, readDocument, requiredLeaf, singleChild, childrenNamed } from './read.ts';
+import { onlyChildren, leafReader, positiveInteger, readDocument, requiredLeaf, singleChild, childrenNamed } from './read.ts';
 import { stripIllegalXmlChars, xmlElement } from './xml.ts';
 import type { XmlParseOptions } from './xml.ts';
 
@@ -240,13 +240,15 @@ export function parseAttendeeSearchResponse(xml: string | Uint8Array, options: A
       return failure('too-many-results', `${elements.length} attendees match, more than the ${cap} that can be shown: refine your search`);
     }
     const attendees = elements.map((element, index) => {
+      const leaf = leafReader(element);
       let where = `attendee ${index + 1}`;
-      const externalId = optionalLeaf(element, where, 'ExternalID');
+      const externalId = leaf('ExternalID', where);
       if (externalId) where += ` (ExternalID ${quote(externalId)})`;
       const attendee: Partial<Record<keyof Attendee, string>> = {};
       for (const f of ATTENDEE_SEARCH_RESPONSE_FIELDS) {
-        const value = optionalLeaf(element, where, f.element) ?? '';
-        if (f.required && value === '') throw new ContractViolation('invalid', `${where}: <${f.element}> is required and is ${singleChild(element, where, f.element) ? 'empty' : 'missing'}`);
+        const text = leaf(f.element, where);
+        const value = text ?? '';
+        if (f.required && value === '') throw new ContractViolation('invalid', `${where}: <${f.element}> is required and is ${text === undefined ? 'missing' : 'empty'}`);
         if (f.maxLength !== undefined && charLength(value) > f.maxLength) {
           throw new ContractViolation('invalid', `${where}: <${f.element}> is ${charLength(value)} characters, more than ${f.maxLength}`);
         }

@@ -8,6 +8,7 @@ import type { Principal } from '../identity/principal.ts';
 import { toBool, type AttendeeTypesTable } from '../store/schema.ts';
 import type { Selectable } from 'kysely';
 import type { Executor } from '../store/store.ts';
+import { prepareQuery } from '../store/prepared-query.ts';
 
 /** An attendee type as the API shows it. */
 export interface AttendeeType {
@@ -32,8 +33,10 @@ export async function listAttendeeTypes(db: Executor, companyId: string): Promis
 }
 
 /** One attendee type; 404 when the company has no such code. */
+const attendeeTypeByCode = prepareQuery<[string, string], Selectable<AttendeeTypesTable>>((db, slot) => db.selectFrom('attendee_types').selectAll().where('company_id', '=', slot(0)).where('code', '=', slot(1)));
+
 export async function getAttendeeType(db: Executor, companyId: string, code: string): Promise<AttendeeType> {
-  const row = await db.selectFrom('attendee_types').selectAll().where('company_id', '=', companyId).where('code', '=', code).executeTakeFirst();
+  const row = await attendeeTypeByCode.first(db, [companyId, code]);
   if (!row) throw notFound(`The attendee type ${code}`);
   return toAttendeeType(row);
 }

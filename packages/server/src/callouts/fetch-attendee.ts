@@ -17,6 +17,7 @@ import { findUsableService } from '../connectors/connectors.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { RequestRow } from '../store/schema.ts';
 import type { Executor } from '../store/store.ts';
+import { prepareQuery } from '../store/prepared-query.ts';
 import { getAttendeeType } from './attendee-types.ts';
 import { judgeXml, messageForUser, type CalloutClient } from './callout-client.ts';
 
@@ -43,6 +44,8 @@ export interface RequestAttendee extends Omit<Attendee, 'externalId'> {
   createdAt: string;
 }
 
+const ownerLogin = prepareQuery<[string], { login_id: string }>((db, slot) => db.selectFrom('users').select('login_id').where('id', '=', slot(0)));
+
 /**
  * Searches the connector bound to the attendee type for the request's owner. 502 `connector_failed` with a
  * specific message when the connector fails; 422 `search_too_broad` when it finds more than the limit.
@@ -56,7 +59,8 @@ export async function searchAttendees(deps: CalloutDeps, request: RequestRow, in
   if (!target) {
     throw new PatchbayError('conflict', `The attendee search for ${type.name} is unavailable: its application connector is not Verified or its Fetch Attendee service is inactive. Ask your administrator to test the connection and activate the service.`);
   }
-  const owner = await deps.store.db.selectFrom('users').select('login_id').where('id', '=', request.owner_id).executeTakeFirstOrThrow();
+  const owner = await ownerLogin.first(deps.store.db, [request.owner_id]);
+  if (!owner) throw notFound('The request\'s owner');
   const maxRecords = input.maximumNumberRecords ?? ATTENDEE_RESULT_LIMIT;
   if (!Number.isSafeInteger(maxRecords) || maxRecords < 1 || maxRecords > ATTENDEE_RESULT_LIMIT) {
     throw invalidField('maximumNumberRecords', `maximumNumberRecords is a whole number from 1 to ${ATTENDEE_RESULT_LIMIT}.`);

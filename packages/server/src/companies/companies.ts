@@ -10,6 +10,7 @@ import { hashPassword } from '../security/passwords.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { toBool, type CompanyRow, type CompanyUpdate } from '../store/schema.ts';
 import type { Executor } from '../store/store.ts';
+import { prepareQuery } from '../store/prepared-query.ts';
 
 /** Concur editions, which decide who may manage connectors. */
 export const EDITIONS = ['STANDARD', 'PROFESSIONAL', 'DEVELOPER_SANDBOX'] as const;
@@ -90,16 +91,18 @@ export async function listCompanies(db: Executor): Promise<Company[]> {
  * The company `companyId` if the principal may see it: operators see every company, users only their
  * own. Anything else is "not found", whether or not the company exists.
  */
+const companyById = prepareQuery<[string], CompanyRow>((db, slot) => db.selectFrom('companies').selectAll().where('id', '=', slot(0)));
+
 export async function findCompanyFor(db: Executor, principal: Principal, companyId: string): Promise<Company> {
   if (!principal.isOperator && principal.companyId !== companyId) throw notFound('The company');
-  const row = await db.selectFrom('companies').selectAll().where('id', '=', companyId).executeTakeFirst();
+  const row = await companyById.first(db, [companyId]);
   if (!row) throw notFound('The company');
   return toCompany(row);
 }
 
 /** Loads a company by id without an access check, for internal use (sessions, demo). */
 export async function getCompany(db: Executor, companyId: string): Promise<Company | null> {
-  const row = await db.selectFrom('companies').selectAll().where('id', '=', companyId).executeTakeFirst();
+  const row = await companyById.first(db, [companyId]);
   return row ? toCompany(row) : null;
 }
 
@@ -183,8 +186,10 @@ export async function listSafeList(db: Executor, companyId: string): Promise<Saf
 }
 
 /** Just the hosts of the company's safe list, for the outbound client. */
+const safeListOf = prepareQuery<[string], { host: string }>((db, slot) => db.selectFrom('safe_list_hosts').select('host').where('company_id', '=', slot(0)));
+
 export async function safeListHosts(db: Executor, companyId: string): Promise<string[]> {
-  const rows = await db.selectFrom('safe_list_hosts').select('host').where('company_id', '=', companyId).execute();
+  const { rows } = await safeListOf.execute(db, [companyId]);
   return rows.map((row) => row.host);
 }
 

@@ -11,6 +11,7 @@ import { recordAudit } from '../audit/audit-log.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { toBool, type ConnectorRow, type ConnectorServiceRow, type ConnectorUpdate } from '../store/schema.ts';
 import type { Executor, Store } from '../store/store.ts';
+import { prepareQuery } from '../store/prepared-query.ts';
 import type { OutboundClient } from './outbound-client.ts';
 import { testConnection, type TestConnectionResult } from './test-connection.ts';
 import { SERVICES, SERVICE_IDS, type ServiceId, type ServiceSettings } from './services.ts';
@@ -360,12 +361,9 @@ export interface UsableService {
   settings: Record<string, unknown>;
 }
 
-/**
- * The connector that serves `service` for a company, if one is usable now. Callouts go through this,
- * so an unverified connector or an inactive service is never called.
- */
-export async function findUsableService(db: Executor, secrets: SecretBox, companyId: string, service: ServiceId, connectorId?: string): Promise<UsableService | null> {
-  let query = db
+/** The active services of verified connectors with an endpoint: the first serves the callout. */
+function usableServicesQuery(db: Executor, companyId: string, service: ServiceId) {
+  return db
     .selectFrom('connector_services')
     .innerJoin('connectors', 'connectors.id', 'connector_services.connector_id')
     .select(['connectors.id', 'connectors.host_name', 'connectors.user_name', 'connectors.password_encrypted', 'connector_services.endpoint', 'connector_services.settings'])
@@ -373,9 +371,19 @@ export async function findUsableService(db: Executor, secrets: SecretBox, compan
     .where('connector_services.service', '=', service)
     .where('connector_services.active', '=', true)
     .where('connectors.verified', '=', true)
-    .where('connector_services.endpoint', 'is not', null);
-  if (connectorId !== undefined) query = query.where('connectors.id', '=', connectorId);
-  const row = await query.orderBy('connectors.created_at').executeTakeFirst();
+    .where('connector_services.endpoint', 'is not', null)
+    .orderBy('connectors.created_at');
+}
+const usableServices = prepareQuery<[string, ServiceId], UsableServiceRow>((db, slot) => usableServicesQuery(db, slot(0), slot(1)));
+const usableServiceOf = prepareQuery<[string, ServiceId, string], UsableServiceRow>((db, slot) => usableServicesQuery(db, slot(0), slot(1)).where('connectors.id', '=', slot(2)));
+type UsableServiceRow = Pick<ConnectorRow, 'id' | 'host_name' | 'user_name' | 'password_encrypted'> & Pick<ConnectorServiceRow, 'endpoint' | 'settings'>;
+
+/**
+ * The connector that serves `service` for a company, if one is usable now. Callouts go through this,
+ * so an unverified connector or an inactive service is never called.
+ */
+export async function findUsableService(db: Executor, secrets: SecretBox, companyId: string, service: ServiceId, connectorId?: string): Promise<UsableService | null> {
+  const row = connectorId === undefined ? await usableServices.first(db, [companyId, service]) : await usableServiceOf.first(db, [companyId, service, connectorId]);
   if (!row || row.endpoint === null) return null;
   return {
     connectorId: row.id,

@@ -192,15 +192,15 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   }
 
   // The statements run for every delivery, compiled once.
-  const recordOutcome = prepareQuery<[DeliveryRow['status'], number, number, number | null, string | null, number | null, number], unknown>(store.db, (slot) =>
-    store.db
+  const recordOutcome = prepareQuery<[DeliveryRow['status'], number, number, number | null, string | null, number | null, number], unknown>((db, slot) =>
+    db
       .updateTable('deliveries')
       .set({ status: slot(0), attempts: slot(1), next_attempt_at: slot(2), last_status: slot(3), last_error: slot(4), completed_at: slot(5), lease_owner: null, lease_expires_at: null })
       .where('id', '=', slot(6))
       .where('lease_owner', '=', owner),
   );
-  const recordAttempt = prepareQuery<[number, number, number, number | null, string | null, string], unknown>(store.db, (slot) =>
-    store.db.insertInto('delivery_attempts').values({ delivery_id: slot(0), attempted_at: slot(1), duration_ms: slot(2), status_code: slot(3), error: slot(4), response_excerpt: slot(5) }),
+  const recordAttempt = prepareQuery<[number, number, number, number | null, string | null, string], unknown>((db, slot) =>
+    db.insertInto('delivery_attempts').values({ delivery_id: slot(0), attempted_at: slot(1), duration_ms: slot(2), status_code: slot(3), error: slot(4), response_excerpt: slot(5) }),
   );
 
   /**

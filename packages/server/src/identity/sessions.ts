@@ -11,6 +11,7 @@ import { normalizeLoginId } from '../companies/companies.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { toBool, type UserRow } from '../store/schema.ts';
 import type { Executor, Store } from '../store/store.ts';
+import { prepareQuery } from '../store/prepared-query.ts';
 import type { Principal, Role } from './principal.ts';
 
 /** The name of the console's session cookie. */
@@ -68,6 +69,11 @@ export async function createApiToken(db: Executor, operator: Principal, label: s
  * cookie must carry the session's CSRF token in `X-CSRF-Token`, so another site cannot make a
  * signed-in browser act.
  */
+/** The signed-in user of a session (by the hash of its token), with the session's CSRF token and expiry. */
+const sessionUser = prepareQuery<[string], UserRow & { csrf_token: string; expires_at: number }>((db, slot) =>
+  db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').selectAll('users').select(['sessions.csrf_token', 'sessions.expires_at']).where('sessions.token_hash', '=', slot(0)),
+);
+
 export async function authenticate(db: Executor, request: FastifyRequest): Promise<Principal> {
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
@@ -87,13 +93,7 @@ export async function authenticate(db: Executor, request: FastifyRequest): Promi
 
   const token = request.cookies[SESSION_COOKIE];
   if (!token) throw new PatchbayError('unauthenticated', 'Sign in first: POST /api/session, or send an operator API token.');
-  const row = await db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .selectAll('users')
-    .select(['sessions.csrf_token', 'sessions.expires_at'])
-    .where('sessions.token_hash', '=', hashToken(token))
-    .executeTakeFirst();
+  const row = await sessionUser.first(db, [hashToken(token)]);
   if (!row || row.expires_at <= Date.now()) throw new PatchbayError('unauthenticated', 'The session has expired. Sign in again.');
   if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
     const presented = request.headers[CSRF_HEADER];

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { ConcurApiError } from '../http/concur-errors.ts';
 import { toBool, type NewRequest, type RequestRow, type RequestUpdate } from '../store/schema.ts';
 import type { Executor } from '../store/store.ts';
+import { prepareQuery } from '../store/prepared-query.ts';
 import type { StatusCode, WorkflowAction } from './workflow-engine.ts';
 
 /** A new request id: 32 uppercase hex characters, as Concur's. */
@@ -70,9 +71,11 @@ function checkDateOrder(startDate: string | null | undefined, endDate: string | 
 }
 
 /** Loads a request of the caller's company; 404 for anything else. */
+const requestInCompany = prepareQuery<[string, string], RequestRow>((db, slot) => db.selectFrom('requests').selectAll().where('id', '=', slot(0)).where('company_id', '=', slot(1)));
+
 export async function findRequest(db: Executor, companyId: string, requestUuid: string): Promise<RequestRow> {
   if (!HEX_ID.test(requestUuid)) throw new ConcurApiError(400, 'invalidUuid', `The request id ${requestUuid.slice(0, 64)} is not 32 hexadecimal characters.`);
-  const row = await db.selectFrom('requests').selectAll().where('id', '=', requestUuid.toUpperCase()).where('company_id', '=', companyId).executeTakeFirst();
+  const row = await requestInCompany.first(db, [requestUuid.toUpperCase(), companyId]);
   if (!row) throw new ConcurApiError(404, 'notFound', 'Resource not found.');
   return row;
 }
