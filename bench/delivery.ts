@@ -94,7 +94,7 @@ const DATA_PARENT = process.env.BENCH_DATA_PARENT ?? os.tmpdir();
 /** Paced runs: connections available to the open-loop client (so the client itself never queues). */
 const PACED_CONNECTIONS = 64;
 /** Draft requests set aside per closed-loop run, in events/s over warm-up and window (it stops early, and says so, when they run out). */
-const CLOSED_LOOP_BUDGET = Number(process.env.BENCH_CLOSED_LOOP_BUDGET ?? 1_500);
+const CLOSED_LOOP_BUDGET = Number(process.env.BENCH_CLOSED_LOOP_BUDGET ?? 3_000);
 /** A paced run gives up (and says so) when more than this many seconds of submits are unanswered. */
 const PACED_MAX_BACKLOG_S = 0.5;
 const TARGET_EVENTS = 2_000;

@@ -5,6 +5,7 @@
  */
 import { ConcurApiError } from '../http/concur-errors.ts';
 import type { Executor } from '../store/store.ts';
+import { prepareQuery } from '../store/prepared-query.ts';
 import type { SubscriptionRow } from '../store/schema.ts';
 import { TOPICS } from './topics.ts';
 
@@ -232,6 +233,10 @@ export function matches(subscription: { companyIds: readonly string[]; groups: r
   return companyOk && groupsOk && subscription.filter.test(event.eventType);
 }
 
+const subscriptionsOfTopic = prepareQuery<[string], Pick<SubscriptionRow, 'id' | 'filter' | 'company_ids' | 'groups'>>((db, slot) =>
+  db.selectFrom('subscriptions').select(['id', 'filter', 'company_ids', 'groups']).where('topic', '=', slot(0)),
+);
+
 /**
  * Writes one pending delivery per subscription that matches the event, in the caller's transaction
  * (the one that writes the event), so an event and its deliveries exist together or not at all.
@@ -240,7 +245,7 @@ export async function enqueueDeliveries(
   db: Executor,
   event: { seq: number; topic: string; companyId: string; groups: readonly string[]; eventType: string; orderingKey: string; publishedAt: number },
 ): Promise<number> {
-  const rows = await db.selectFrom('subscriptions').select(['id', 'filter', 'company_ids', 'groups']).where('topic', '=', event.topic).execute();
+  const { rows } = await subscriptionsOfTopic.execute(db, [event.topic]);
   const matching = rows.filter((row) =>
     matches({ companyIds: JSON.parse(row.company_ids) as string[], groups: JSON.parse(row.groups) as string[], filter: compileFilter(row.filter) }, event),
   );

@@ -9,6 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import { ConcurApiError } from '../http/concur-errors.ts';
 import type { Store } from '../store/store.ts';
 import { toBool } from '../store/schema.ts';
+import { prepareQuery } from '../store/prepared-query.ts';
 import { connectedSince } from './oauth.ts';
 import { TokenRejected, type TokenIssuer, type TokenType, type VerifiedToken } from './tokens.ts';
 
@@ -41,6 +42,10 @@ function forbidden(message: string, scope?: readonly string[]): ConcurApiError {
 }
 
 /** Creates the guard over the store and the token issuer. */
+// Checked on every Concur API call, compiled once.
+const appActive = prepareQuery<[string], { active: boolean | 0 | 1 }>((db, slot) => db.selectFrom('applications').select('active').where('id', '=', slot(0)));
+const userCompany = prepareQuery<[string], { company_id: string }>((db, slot) => db.selectFrom('users').select('company_id').where('id', '=', slot(0)));
+
 export function createTokenGuard(store: Store, tokens: TokenIssuer): TokenGuard {
   return {
     async require(request, requirements) {
@@ -55,7 +60,7 @@ export function createTokenGuard(store: Store, tokens: TokenIssuer): TokenGuard 
         throw error;
       }
 
-      const app = await store.db.selectFrom('applications').select('active').where('id', '=', token.appId).executeTakeFirst();
+      const app = await appActive.first(store.db, [token.appId]);
       if (!app || !toBool(app.active)) throw unauthorized('The application this token was issued to is disabled.');
       if (token.type === 'company') {
         const since = await connectedSince(store.db, token.appId, token.companyId!);
@@ -63,7 +68,7 @@ export function createTokenGuard(store: Store, tokens: TokenIssuer): TokenGuard 
         if (since === null || since !== token.connectedAt) throw unauthorized('The company is no longer connected to this application; the token was revoked.');
       }
       if (token.type === 'user') {
-        const user = await store.db.selectFrom('users').select('company_id').where('id', '=', token.userId!).executeTakeFirst();
+        const user = await userCompany.first(store.db, [token.userId!]);
         if (!user || user.company_id !== token.companyId) throw unauthorized('The user of this token no longer exists.');
       }
 

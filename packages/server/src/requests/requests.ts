@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConcurApiError } from '../http/concur-errors.ts';
-import { toBool, type NewRequest, type RequestRow, type RequestUpdate } from '../store/schema.ts';
+import { toBool, type NewRequest, type RequestRow, type RequestUpdate, type WorkflowStepRow } from '../store/schema.ts';
 import type { Executor } from '../store/store.ts';
 import { prepareQuery } from '../store/prepared-query.ts';
 import type { StatusCode, WorkflowAction } from './workflow-engine.ts';
@@ -90,15 +90,18 @@ async function isCurrentApprover(db: Executor, request: RequestRow, userId: stri
   return member !== undefined;
 }
 
-async function currentStep(db: Executor, request: RequestRow) {
-  if (request.step_position === null) return undefined;
-  return db
+const stepOfPolicy = prepareQuery<[string, number], WorkflowStepRow>((db, slot) =>
+  db
     .selectFrom('workflow_steps')
     .innerJoin('request_policies', 'request_policies.workflow_id', 'workflow_steps.workflow_id')
     .selectAll('workflow_steps')
-    .where('request_policies.id', '=', request.policy_id)
-    .where('workflow_steps.position', '=', request.step_position)
-    .executeTakeFirst();
+    .where('request_policies.id', '=', slot(0))
+    .where('workflow_steps.position', '=', slot(1)),
+);
+
+async function currentStep(db: Executor, request: RequestRow) {
+  if (request.step_position === null) return undefined;
+  return stepOfPolicy.first(db, [request.policy_id, request.step_position]);
 }
 
 /**
@@ -279,11 +282,18 @@ async function availableActions(db: Executor, caller: RequestCaller, request: Re
 }
 
 /** The Request v4 representation of a request, for `caller`. */
+const userNames = prepareQuery<[string, string], { id: string; name: string }>((db, slot) => db.selectFrom('users').select(['id', 'name']).where('id', 'in', [slot(0), slot(1)]));
+const policyById = prepareQuery<[string], { id: string }>((db, slot) => db.selectFrom('request_policies').select('id').where('id', '=', slot(0)));
+const expenseAmounts = prepareQuery<[string], { id: string; amount_value: string | null; amount_currency: string | null }>((db, slot) =>
+  db.selectFrom('request_expenses').select(['id', 'amount_value', 'amount_currency']).where('request_id', '=', slot(0)).orderBy('created_at'),
+);
+
 export async function toRequestResource(db: Executor, base: string, caller: RequestCaller, request: RequestRow): Promise<Record<string, unknown>> {
   const href = `${base}/travelrequest/v4/requests/${request.id}`;
-  const users = await db.selectFrom('users').select(['id', 'name']).where('id', 'in', [request.owner_id, ...(request.approver_id ? [request.approver_id] : [])]).execute();
-  const policy = await db.selectFrom('request_policies').select('id').where('id', '=', request.policy_id).executeTakeFirstOrThrow();
-  const expenses = await db.selectFrom('request_expenses').select(['id', 'amount_value', 'amount_currency']).where('request_id', '=', request.id).orderBy('created_at').execute();
+  const { rows: users } = await userNames.execute(db, [request.owner_id, request.approver_id ?? request.owner_id]);
+  const policy = await policyById.first(db, [request.policy_id]);
+  if (!policy) throw new Error(`request ${request.id}: its policy ${request.policy_id} does not exist`);
+  const { rows: expenses } = await expenseAmounts.execute(db, [request.id]);
   const step = await currentStep(db, request);
   const statusName = step && request.status_code === 'SUBMITTED' ? step.name : STATUS_NAMES[request.status_code as StatusCode];
   const custom = JSON.parse(request.custom_fields) as Record<string, { code?: string; value?: string }>;

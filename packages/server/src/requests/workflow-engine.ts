@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { ConcurApiError } from '../http/concur-errors.ts';
 import { toBool, type RequestRow, type RequestUpdate, type WorkflowStepRow } from '../store/schema.ts';
 import type { Executor } from '../store/store.ts';
+import { prepareQuery } from '../store/prepared-query.ts';
 import { buildStatusChangeEvent, type StatusChangeEvent, type StatusChangeInput } from './status-change-event.ts';
 import { describeStep, type RoleCode } from './workflow-roles.ts';
 import { enqueueDeliveries } from '../events/subscriptions.ts';
@@ -51,20 +52,25 @@ interface Loaded {
   entityId: string;
 }
 
+// What every action reads, compiled once (an action is the hot path of the Request API).
+const workflowOfPolicy = prepareQuery<[string], { id: string; approved_step_code: string | null }>((db, slot) =>
+  db.selectFrom('request_policies').innerJoin('workflows', 'workflows.id', 'request_policies.workflow_id').select(['workflows.id', 'workflows.approved_step_code']).where('request_policies.id', '=', slot(0)),
+);
+const stepsOfWorkflow = prepareQuery<[string], WorkflowStepRow>((db, slot) => db.selectFrom('workflow_steps').selectAll().where('workflow_id', '=', slot(0)).orderBy('position'));
+const ownerOf = prepareQuery<[string], { id: string; manager_id: string | null; is_test: boolean | 0 | 1; entity_id: string }>((db, slot) =>
+  db.selectFrom('users').innerJoin('companies', 'companies.id', 'users.company_id').select(['users.id', 'users.manager_id', 'users.is_test', 'companies.entity_id']).where('users.id', '=', slot(0)),
+);
+const paymentCardExpense = prepareQuery<[string], { id: string }>((db, slot) => db.selectFrom('request_expenses').select('id').where('request_id', '=', slot(0)).where('is_payment_card_related', '=', true).limit(1));
+const insertEvent = prepareQuery<[string, string, string, string, string, string, number], { seq: number }>((db, slot) =>
+  db.insertInto('events').values({ id: slot(0), company_id: slot(1), topic: slot(2), event_type: slot(3), request_id: slot(4), payload: slot(5), created_at: slot(6) }).returning('seq'),
+);
+
 async function load(db: Executor, request: RequestRow): Promise<Loaded> {
-  const workflow = await db
-    .selectFrom('request_policies')
-    .innerJoin('workflows', 'workflows.id', 'request_policies.workflow_id')
-    .select(['workflows.id', 'workflows.approved_step_code'])
-    .where('request_policies.id', '=', request.policy_id)
-    .executeTakeFirstOrThrow();
-  const steps = await db.selectFrom('workflow_steps').selectAll().where('workflow_id', '=', workflow.id).orderBy('position').execute();
-  const owner = await db
-    .selectFrom('users')
-    .innerJoin('companies', 'companies.id', 'users.company_id')
-    .select(['users.id', 'users.manager_id', 'users.is_test', 'companies.entity_id'])
-    .where('users.id', '=', request.owner_id)
-    .executeTakeFirstOrThrow();
+  const workflow = await workflowOfPolicy.first(db, [request.policy_id]);
+  if (!workflow) throw new Error(`request ${request.id}: its policy ${request.policy_id} has no workflow`);
+  const { rows: steps } = await stepsOfWorkflow.execute(db, [workflow.id]);
+  const owner = await ownerOf.first(db, [request.owner_id]);
+  if (!owner) throw new Error(`request ${request.id}: its owner ${request.owner_id} does not exist`);
   return {
     request,
     steps,
@@ -272,7 +278,7 @@ export async function performAction(
   let published: StatusChangeEvent | null = null;
   let deliveries = 0;
   if (event) {
-    const cardRelated = await db.selectFrom('request_expenses').select('id').where('request_id', '=', request.id).where('is_payment_card_related', '=', true).limit(1).executeTakeFirst();
+    const cardRelated = await paymentCardExpense.first(db, [request.id]);
     published = buildStatusChangeEvent({
       ...event,
       href: `${context.publicUrl}/travelrequest/v4/requests/${request.id}`,
@@ -289,11 +295,9 @@ export async function performAction(
       ...(context.correlationId ? { correlationId: context.correlationId } : {}),
       at: new Date(now),
     });
-    const { seq } = await db
-      .insertInto('events')
-      .values({ id: published.id, company_id: request.company_id, topic: published.topic, event_type: published.eventType, request_id: request.id, payload: JSON.stringify(published), created_at: now })
-      .returning('seq')
-      .executeTakeFirstOrThrow();
+    const inserted = await insertEvent.first(db, [published.id, request.company_id, published.topic, published.eventType, request.id, JSON.stringify(published), now]);
+    if (!inserted) throw new Error('the event was not written');
+    const seq = Number(inserted.seq);
     deliveries = await enqueueDeliveries(db, { seq, topic: published.topic, companyId: request.company_id, groups: published.groups, eventType: published.eventType, orderingKey: request.id, publishedAt: now });
   }
   // The row as it now stands in the database: the read row with exactly the columns this action set.
