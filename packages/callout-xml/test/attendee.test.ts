@@ -208,6 +208,10 @@ test('FirstName, LastName and ExternalID are required and must have values', () 
     [one('<ExternalID> </ExternalID><FirstName>F</FirstName><LastName>L</LastName>'), /<ExternalID> is required and is empty/],
     [one('<ExternalID>E9</ExternalID><LastName>L</LastName>'), /attendee 1 \(ExternalID "E9"\): <FirstName> is required and is missing/],
     [one('<ExternalID>E9</ExternalID><FirstName>F</FirstName><LastName/>'), /<LastName> is required and is empty/],
+    // A field given twice is ambiguous, whichever field it is.
+    [one('<ExternalID>E9</ExternalID><FirstName>F</FirstName><FirstName>G</FirstName><LastName>L</LastName>'), /attendee 1 \(ExternalID "E9"\): <FirstName> appears more than once/],
+    [one('<ExternalID>E9</ExternalID><ExternalID>E8</ExternalID><FirstName>F</FirstName><LastName>L</LastName>'), /attendee 1: <ExternalID> appears more than once/],
+    [one('<ExternalID>E9</ExternalID><FirstName>F</FirstName><LastName>L</LastName><Custom7/><Custom7>x</Custom7>'), /<Custom7> appears more than once/],
   ];
   for (const [xml, reason] of cases) {
     const result = parseAttendeeSearchResponse(xml, { maxRecords: 10 });
@@ -217,6 +221,9 @@ test('FirstName, LastName and ExternalID are required and must have values', () 
       assert.match(result.reason, reason);
     }
   }
+  // An element the contract does not know is ignored, even twice.
+  const extra = parseAttendeeSearchResponse(one('<ExternalID>E9</ExternalID><FirstName>F</FirstName><LastName>L</LastName><Note>a</Note><Note>b</Note>'), { maxRecords: 10 });
+  assert.ok(extra.ok && extra.attendees[0]!.firstName === 'F', JSON.stringify(extra));
   for (const missing of ['externalId', 'firstName', 'lastName'] as const) {
     assert.throws(() => buildAttendeeSearchResponse([{ ...ANN, [missing]: '' }]), CalloutContractError);
   }
