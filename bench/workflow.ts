@@ -72,8 +72,8 @@ const LIFECYCLE: ReadonlyArray<{ action: WorkflowAction; by: 'owner' | 'manager'
   { action: 'approve', by: 'manager' },
   { action: 'approve', by: 'budget' },
 ];
-/** Requests created up front per measurement: enough for 4,000 actions/s over the whole window. */
-const POOL_SIZE = Math.ceil((4_000 * REPEAT * (DURATION_MS + WARMUP_MS + 1_000)) / 1_000 / LIFECYCLE.length);
+/** Requests created up front per measurement: enough for 8,000 actions/s over the whole window. */
+const POOL_SIZE = Math.ceil((8_000 * REPEAT * (DURATION_MS + WARMUP_MS + 1_000)) / 1_000 / LIFECYCLE.length);
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
